@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import Membership
+from .roles import Role
+
+CHECKBOX = "utrecht-checkbox utrecht-checkbox--html-input utrecht-checkbox--custom"
+WIDGET_CLASSES = {
+    forms.Select: "utrecht-select utrecht-select--html-select",
+    forms.SelectMultiple: "utrecht-select utrecht-select--html-select",
+    forms.Textarea: "utrecht-textarea utrecht-textarea--html-textarea",
+    forms.CheckboxInput: CHECKBOX,
+    forms.CheckboxSelectMultiple: CHECKBOX,
+    forms.RadioSelect: "utrecht-radio-button utrecht-radio-button--html-input",
+    forms.ClearableFileInput: "utrecht-textbox utrecht-textbox--html-input",
+    forms.FileInput: "utrecht-textbox utrecht-textbox--html-input",
+}
+TEXTBOX = "utrecht-textbox utrecht-textbox--html-input"
+
+
+class StyledFormMixin:
+    """Gives every widget the NL Design System classes (Django itself sets aria-invalid)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.apply_styles()
+
+    def apply_styles(self) -> None:
+        """Style every field; forms that add fields in __init__ call it again afterwards."""
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            css = next((c for cls, c in WIDGET_CLASSES.items() if isinstance(widget, cls)), TEXTBOX)
+            existing = widget.attrs.get("class", "")
+            if css not in existing:
+                widget.attrs["class"] = f"{css} {existing}".strip()
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, each message beside its own field."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def errors_as_sentence(form: forms.Form) -> str:
+    """All of a form's messages in one line, for a flash message after a redirect."""
+    return "; ".join(str(message) for errors in form.errors.values() for message in errors)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class OrganisationSwitchForm(forms.Form):
+    organisation = forms.IntegerField()
+
+
+class MemberAddForm(StyledFormMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class MemberRolesForm(StyledFormMixin, forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"roles": sorted(membership.roles)})
+        super().__init__(*args, **kwargs)
+
+
+class AuditFilterForm(StyledFormMixin, forms.Form):
+    client = forms.IntegerField(label=_("Client number"), required=False, min_value=1)
+    user = forms.ModelChoiceField(
+        label=_("User"), queryset=None, required=False, empty_label=_("Everyone")
+    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, users: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users  # type: ignore[attr-defined]
+
+
+class LoginForm(StyledFormMixin, AuthenticationForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Autofocus would skip the skip link for keyboard users and confuse screen readers.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+
+
+class StyledPasswordResetForm(StyledFormMixin, PasswordResetForm):
+    pass
+
+
+class StyledSetPasswordForm(StyledFormMixin, SetPasswordForm):
+    pass

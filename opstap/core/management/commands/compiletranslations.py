@@ -1,0 +1,23 @@
+"""Compile the .po catalogues into .mo files with polib, so setup needs no GNU gettext."""
+
+from pathlib import Path
+
+import polib
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Compile the translation catalogues (.po → .mo) that are newer than their .mo."
+
+    def handle(self, *args: object, **options: object) -> None:
+        compiled = 0
+        for locale_dir in settings.LOCALE_PATHS:
+            for po_path in Path(locale_dir).glob("*/LC_MESSAGES/*.po"):
+                mo_path = po_path.with_suffix(".mo")
+                if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+                    continue
+                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                compiled += 1
+        if compiled:
+            self.stdout.write(f"compiled {compiled} translation catalogue(s)")

@@ -1,0 +1,285 @@
+"""Organisations (the tenants), the people who work in them, and the audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role, capabilities_of
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who logs in: staff, volunteers, partners, auditors. Logs in by e-mail."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("e-mail address"), unique=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        MICROFINANCE = "microfinance", _("Microfinance institution")
+        MUNICIPALITY = "municipality", _("Municipality")
+        NGO = "ngo", _("NGO")
+        EMPLOYMENT_AGENCY = "employment_agency", _("Employment agency")
+        WELFARE_OFFICE = "welfare_office", _("Welfare office (OCMW/CPAS)")
+        CHAMBER_OF_COMMERCE = "chamber_of_commerce", _("Chamber of commerce")
+        OTHER = "other", _("Other")
+
+    class Country(models.TextChoices):
+        BE = "BE", _("Belgium")
+        NL = "NL", _("Netherlands")
+
+    slug = models.SlugField(_("short name"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    default_language = models.CharField(
+        _("default language"), max_length=8, choices=settings.LANGUAGES, default="nl"
+    )
+    enterprise_number = models.CharField(
+        _("enterprise number"),
+        max_length=20,
+        blank=True,
+        help_text=_("KBO/BCE number in Belgium, KvK number in the Netherlands."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(is_active=True, user__is_active=True)
+
+    def with_roles(self) -> MembershipQuerySet:
+        return self.prefetch_related("role_grants")
+
+
+class Membership(models.Model):
+    """A user working in an organisation, holding one or more roles there."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+    @property
+    def roles(self) -> frozenset[str]:
+        # Reads the prefetched grants when present, so lists of members stay one query.
+        return frozenset(grant.role for grant in self.role_grants.all())
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        if not hasattr(self, "_capabilities"):
+            self._capabilities = capabilities_of(self.roles)
+        return self._capabilities
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def role_labels(self) -> list[str]:
+        return [str(Role(role).label) for role in sorted(self.roles)]
+
+
+class MembershipRole(models.Model):
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "role"], name="one_grant_per_role")
+        ]
+
+    def __str__(self) -> str:
+        return self.role
+
+
+ACTION_LABELS = {
+    "organisation.create": _("Organisation created"),
+    "member.add": _("Member added"),
+    "member.set_roles": _("Roles changed"),
+    "member.deactivate": _("Member deactivated"),
+    "client.create": _("Client file created"),
+    "client.update": _("Client file changed"),
+    "client.coach_assign": _("Coach assigned"),
+    "client.coach_unassign": _("Coach unassigned"),
+    "client.erase_special_category": _("Special-category data erased"),
+    "consent.record": _("Consent recorded"),
+    "consent.withdraw": _("Consent withdrawn"),
+    "document.add": _("Document added"),
+    "programme.create": _("Programme created"),
+    "programme.update": _("Programme changed"),
+    "trajectory.open": _("Route opened"),
+    "trajectory.move": _("Route phase changed"),
+    "checkin.record": _("Aftercare check-in recorded"),
+    "route_type.adapt": _("Route type adapted"),
+    "route_type.update": _("Route type changed"),
+    "trajectory.link_programmes": _("Route counted in a programme"),
+    "performance_target.create": _("Performance target set"),
+}
+
+
+CHANGE_NOTES = {
+    "duplicate_override_reason": _("reason for overriding a possible duplicate"),
+    "possible_duplicates": _("possible duplicates (client numbers)"),
+    "roles": _("roles"),
+    "coach": _("coach"),
+    "email": _("e-mail address"),
+    "national_number": _("national number"),
+    "iban": _("IBAN"),
+    "partner": _("partner organisation"),
+    "purpose": _("purpose"),
+}
+
+
+def _readable(value: object, choices: dict[str, object]) -> object:
+    if isinstance(value, list):
+        return ", ".join(str(_readable(v, choices)) for v in value)
+    if value is not None and str(value) in choices:
+        return choices[str(value)]
+    return value
+
+
+def register_action_labels(labels: dict[str, object]) -> None:
+    """Readable names for an app's audit actions (apps call this in AppConfig.ready)."""
+    for action, label in labels.items():
+        ACTION_LABELS.setdefault(action, label)
+
+
+class AuditEvent(models.Model):
+    """Who changed what, written by the service that made the change, in its transaction."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    # Lets an admin filter the log by client without decoding object types.
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-created_at"])]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+    def readable_changes(self) -> list[tuple[str, object, object]]:
+        """(field label, old, new) in the reader's language: choice codes become their labels."""
+        from django.apps import apps
+        from django.core.exceptions import FieldDoesNotExist
+
+        try:
+            model = apps.get_model(self.object_type)
+        except (LookupError, ValueError):
+            model = None
+        rows: list[tuple[str, object, object]] = []
+        for name, change in self.changes.items():
+            if name == "_":
+                rows.extend((str(CHANGE_NOTES.get(k, k)), None, v) for k, v in change.items())
+                continue
+            label, choices = str(CHANGE_NOTES.get(name, name.replace("_", " "))), {}
+            if model is not None:
+                try:
+                    field = model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    pass
+                else:
+                    label = str(getattr(field, "verbose_name", label))
+                    choices = {str(k): v for k, v in (field.flatchoices or [])}
+            old, new = change
+            rows.append((label, _readable(old, choices), _readable(new, choices)))
+        return rows
+
+
+class FileAccess(models.Model):
+    """One look at a client file: who, which file, when, through which page."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="file_accesses")
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="accesses")
+
+    class Purpose(models.TextChoices):
+        CLIENT_DETAIL = "client_detail", _("Client file opened")
+        DOCUMENT_DOWNLOAD = "document_download", _("Document downloaded")
+        SHARED_FILE = "shared_file", _("Shared file opened by a partner")
+
+    purpose = models.CharField(_("page"), max_length=64, choices=Purpose.choices)
+    accessed_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-accessed_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-accessed_at"])]
+        verbose_name = _("file access")
+        verbose_name_plural = _("file accesses")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.client_id}"

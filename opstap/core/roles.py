@@ -1,0 +1,94 @@
+"""Roles a member can hold in an organisation, and what each role may do.
+
+The capability table is the one place that decides which role sees what; views, querysets
+and templates ask for a capability, never for a role name.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ORG_ADMIN = "org_admin", _("Organisation admin")
+    ADVISER = "adviser", _("Adviser")
+    VOLUNTEER = "volunteer", _("Volunteer coach")
+    LOAN_OFFICER = "loan_officer", _("Loan officer")
+    COMMITTEE = "committee", _("Credit committee member")
+    BENEFITS_OFFICER = "benefits_officer", _("Benefits officer")
+    JOB_COACH = "job_coach", _("Job coach")
+    PROGRAMME_MANAGER = "programme_manager", _("Programme manager")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Capability(models.TextChoices):
+    VIEW_ALL_CLIENTS = "view_all_clients", _("See every client file of the organisation")
+    VIEW_ASSIGNED_CLIENTS = "view_assigned_clients", _("See the client files assigned to them")
+    EDIT_CLIENTS = "edit_clients", _("Create and edit client files")
+    VIEW_FINANCIAL = "view_financial", _("See income, benefit and loan data")
+    VIEW_NATIONAL_NUMBER = "view_national_number", _("See national numbers unmasked")
+    MANAGE_CONSENT = "manage_consent", _("Record and withdraw consent")
+    MANAGE_DOCUMENTS = "manage_documents", _("Upload client documents")
+    MANAGE_MEMBERS = "manage_members", _("Manage members and roles")
+    READ_AUDIT = "read_audit", _("Read the audit and access logs")
+    VIEW_AGGREGATES = "view_aggregates", _("See aggregated figures")
+    MANAGE_PROGRAMMES = "manage_programmes", _("Set up programmes, targets and route types")
+
+
+C = Capability
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.ORG_ADMIN: frozenset(
+        {
+            C.VIEW_ALL_CLIENTS,
+            C.EDIT_CLIENTS,
+            C.VIEW_FINANCIAL,
+            C.VIEW_NATIONAL_NUMBER,
+            C.MANAGE_CONSENT,
+            C.MANAGE_DOCUMENTS,
+            C.MANAGE_MEMBERS,
+            C.READ_AUDIT,
+            C.VIEW_AGGREGATES,
+            C.MANAGE_PROGRAMMES,
+        }
+    ),
+    Role.ADVISER: frozenset(
+        {
+            C.VIEW_ALL_CLIENTS,
+            C.EDIT_CLIENTS,
+            C.VIEW_FINANCIAL,
+            C.VIEW_NATIONAL_NUMBER,
+            C.MANAGE_CONSENT,
+            C.MANAGE_DOCUMENTS,
+        }
+    ),
+    # A volunteer coaches assigned clients: contact and plan, never money or identity numbers.
+    Role.VOLUNTEER: frozenset({C.VIEW_ASSIGNED_CLIENTS}),
+    Role.LOAN_OFFICER: frozenset(
+        {C.VIEW_ALL_CLIENTS, C.VIEW_FINANCIAL, C.VIEW_NATIONAL_NUMBER, C.MANAGE_DOCUMENTS}
+    ),
+    Role.COMMITTEE: frozenset({C.VIEW_ALL_CLIENTS, C.VIEW_FINANCIAL}),
+    Role.BENEFITS_OFFICER: frozenset(
+        {
+            C.VIEW_ALL_CLIENTS,
+            C.EDIT_CLIENTS,
+            C.VIEW_FINANCIAL,
+            C.VIEW_NATIONAL_NUMBER,
+            C.MANAGE_CONSENT,
+            C.MANAGE_DOCUMENTS,
+        }
+    ),
+    Role.JOB_COACH: frozenset(
+        {C.VIEW_ALL_CLIENTS, C.EDIT_CLIENTS, C.MANAGE_CONSENT, C.MANAGE_DOCUMENTS}
+    ),
+    Role.PROGRAMME_MANAGER: frozenset({C.VIEW_ALL_CLIENTS, C.VIEW_AGGREGATES, C.MANAGE_PROGRAMMES}),
+    # Auditors read aggregated, pseudonymised figures only: no client file at all.
+    Role.AUDITOR: frozenset({C.VIEW_AGGREGATES}),
+}
+
+
+def capabilities_of(roles: set[str] | frozenset[str]) -> frozenset[str]:
+    result: set[str] = set()
+    for role in roles:
+        result |= ROLE_CAPABILITIES.get(role, frozenset())
+    return frozenset(result)

@@ -1,0 +1,44 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+from .forms import LoginForm, StyledPasswordResetForm, StyledSetPasswordForm
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(form_class=StyledPasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=StyledSetPasswordForm),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("organisation/switch/", views.switch_organisation, name="switch_organisation"),
+    path("members/", views.member_list, name="members"),
+    path("members/new/", views.member_add, name="member_add"),
+    path("members/<int:pk>/", views.member_edit, name="member_edit"),
+    path("members/<int:pk>/deactivate/", views.member_deactivate, name="member_deactivate"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/access/", views.access_log, name="access_log"),
+]
