@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "referrals"
+urlpatterns = [
+    path("", views.referral_list, name="list"),
+    path("new/", views.referral_create, name="create"),
+    path("<int:pk>/", views.referral_detail, name="detail"),
+    path("<int:pk>/move/", views.referral_transition, name="transition"),
+    path("<int:pk>/file/", views.shared_file, name="shared_file"),
+]
