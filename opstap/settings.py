@@ -96,6 +96,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # First, so Opstap's registration templates win over the admin's look-alikes.
     "opstap.core",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -111,6 +113,7 @@ INSTALLED_APPS = [
     "opstap.referrals",
     "opstap.reporting",
     "opstap.imports",
+    "opstap.lending",
     "opstap.demo",
 ]
 
@@ -255,3 +258,12 @@ LOGGING = {
 }
 
 CLIENTS_PER_PAGE = 25
+
+# Background tasks (the close of business) through the Django tasks API. The database
+# backend needs no extra service: `opstap db_worker` runs them. Tests and one-off commands
+# may run them in-process with OPSTAP_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("OPSTAP_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}

@@ -34,6 +34,11 @@ class Capability(models.TextChoices):
     READ_AUDIT = "read_audit", _("Read the audit and access logs")
     VIEW_AGGREGATES = "view_aggregates", _("See aggregated figures")
     MANAGE_PROGRAMMES = "manage_programmes", _("Set up programmes, targets and route types")
+    VIEW_LOANS = "view_loans", _("See loan applications and loans")
+    PREPARE_LOAN_APPLICATIONS = "prepare_loan_applications", _("Prepare loan applications")
+    SERVICE_LOANS = "service_loans", _("Disburse, post repayments and restructure loans")
+    DECIDE_LOANS = "decide_loans", _("Decide on loan applications in the credit committee")
+    MANAGE_LOAN_PRODUCTS = "manage_loan_products", _("Set up loan products")
 
 
 C = Capability
@@ -50,6 +55,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.READ_AUDIT,
             C.VIEW_AGGREGATES,
             C.MANAGE_PROGRAMMES,
+            C.VIEW_LOANS,
+            C.MANAGE_LOAN_PRODUCTS,
         }
     ),
     Role.ADVISER: frozenset(
@@ -60,14 +67,25 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.VIEW_NATIONAL_NUMBER,
             C.MANAGE_CONSENT,
             C.MANAGE_DOCUMENTS,
+            C.VIEW_LOANS,
+            C.PREPARE_LOAN_APPLICATIONS,
         }
     ),
     # A volunteer coaches assigned clients: contact and plan, never money or identity numbers.
     Role.VOLUNTEER: frozenset({C.VIEW_ASSIGNED_CLIENTS}),
     Role.LOAN_OFFICER: frozenset(
-        {C.VIEW_ALL_CLIENTS, C.VIEW_FINANCIAL, C.VIEW_NATIONAL_NUMBER, C.MANAGE_DOCUMENTS}
+        {
+            C.VIEW_ALL_CLIENTS,
+            C.VIEW_FINANCIAL,
+            C.VIEW_NATIONAL_NUMBER,
+            C.MANAGE_DOCUMENTS,
+            C.VIEW_LOANS,
+            C.PREPARE_LOAN_APPLICATIONS,
+            C.SERVICE_LOANS,
+        }
     ),
-    Role.COMMITTEE: frozenset({C.VIEW_ALL_CLIENTS, C.VIEW_FINANCIAL}),
+    # Committee members decide; they never prepare, so maker and checker stay apart.
+    Role.COMMITTEE: frozenset({C.VIEW_ALL_CLIENTS, C.VIEW_FINANCIAL, C.VIEW_LOANS, C.DECIDE_LOANS}),
     Role.BENEFITS_OFFICER: frozenset(
         {
             C.VIEW_ALL_CLIENTS,
@@ -76,6 +94,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.VIEW_NATIONAL_NUMBER,
             C.MANAGE_CONSENT,
             C.MANAGE_DOCUMENTS,
+            # Municipal business-capital loans (Bbz) are run by benefits officers.
+            C.VIEW_LOANS,
+            C.PREPARE_LOAN_APPLICATIONS,
+            C.SERVICE_LOANS,
         }
     ),
     Role.JOB_COACH: frozenset(
