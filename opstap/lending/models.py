@@ -326,6 +326,9 @@ class Installment(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.number} – {self.due_date}"
+
     @property
     def total(self) -> Decimal:
         return self.principal + self.interest + self.fees
@@ -333,9 +336,6 @@ class Installment(models.Model):
     @property
     def paid(self) -> Decimal:
         return self.principal_paid + self.interest_paid + self.fees_paid
-
-    def __str__(self) -> str:
-        return f"{self.number} – {self.due_date}"
 
 
 class LoanTransaction(models.Model):
@@ -380,12 +380,12 @@ class LoanTransaction(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.value_date}"
+
     @property
     def is_reversed(self) -> bool:
         return self.reversed_at is not None
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.amount} {self.value_date}"
 
 
 class JournalEntry(models.Model):
@@ -452,11 +452,11 @@ class PortfolioSnapshot(models.Model):
             models.UniqueConstraint(fields=["organisation", "date"], name="snapshot_per_day")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.date}"
+
     @property
     def par30(self) -> Decimal | None:
         if not self.outstanding_principal:
             return None
         return self.par30_principal / self.outstanding_principal
-
-    def __str__(self) -> str:
-        return f"{self.organisation_id} {self.date}"
