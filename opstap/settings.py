@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "opstap.reporting",
     "opstap.imports",
     "opstap.lending",
+    "opstap.plans",
     "opstap.demo",
 ]
 

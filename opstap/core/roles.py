@@ -39,6 +39,8 @@ class Capability(models.TextChoices):
     SERVICE_LOANS = "service_loans", _("Disburse, post repayments and restructure loans")
     DECIDE_LOANS = "decide_loans", _("Decide on loan applications in the credit committee")
     MANAGE_LOAN_PRODUCTS = "manage_loan_products", _("Set up loan products")
+    WRITE_PLANS = "write_plans", _("Write business plans with clients")
+    ASSESS_VIABILITY = "assess_viability", _("Decide on the viability of business plans")
 
 
 C = Capability
@@ -69,10 +71,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.MANAGE_DOCUMENTS,
             C.VIEW_LOANS,
             C.PREPARE_LOAN_APPLICATIONS,
+            C.WRITE_PLANS,
         }
     ),
-    # A volunteer coaches assigned clients: contact and plan, never money or identity numbers.
-    Role.VOLUNTEER: frozenset({C.VIEW_ASSIGNED_CLIENTS}),
+    # A volunteer coaches assigned clients: contact and plan, never money or identity numbers
+    # (so the narrative of a business plan, not its financial plan).
+    Role.VOLUNTEER: frozenset({C.VIEW_ASSIGNED_CLIENTS, C.WRITE_PLANS}),
     Role.LOAN_OFFICER: frozenset(
         {
             C.VIEW_ALL_CLIENTS,
@@ -98,10 +102,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.VIEW_LOANS,
             C.PREPARE_LOAN_APPLICATIONS,
             C.SERVICE_LOANS,
+            C.WRITE_PLANS,
+            # The municipality decides on viability for Bbz support.
+            C.ASSESS_VIABILITY,
         }
     ),
     Role.JOB_COACH: frozenset(
-        {C.VIEW_ALL_CLIENTS, C.EDIT_CLIENTS, C.MANAGE_CONSENT, C.MANAGE_DOCUMENTS}
+        {C.VIEW_ALL_CLIENTS, C.EDIT_CLIENTS, C.MANAGE_CONSENT, C.MANAGE_DOCUMENTS, C.WRITE_PLANS}
     ),
     Role.PROGRAMME_MANAGER: frozenset({C.VIEW_ALL_CLIENTS, C.VIEW_AGGREGATES, C.MANAGE_PROGRAMMES}),
     # Auditors read aggregated, pseudonymised figures only: no client file at all.
