@@ -25,12 +25,13 @@ run: setup
 	@echo "Opstap runs at http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
 	$(OPSTAP) runserver $(HOST):$(PORT)
 
-# Browser tests drive Debian's Chromium; install it when it is missing.
+# Browser tests drive Debian's Chromium, and the PDF tests read text back with pdftotext
+# (poppler-utils); install them when they are missing.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-	  || sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'; }
+	@command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium and poppler-utils for the browser and PDF tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils) \
+	  || sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils'; }
 
 test: setup browser
 	$(BIN)/pytest -q -n 2 --dist loadgroup
