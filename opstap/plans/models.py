@@ -35,6 +35,16 @@ class PlanAssumptions(models.Model):
     dscr_threshold = models.DecimalField(
         _("minimum debt service coverage"), max_digits=5, decimal_places=2, default=Decimal("1.2")
     )
+    cash_shortfall_tolerance_rate = models.DecimalField(
+        _("tolerated temporary cash shortfall (share of the investments)"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.10"),
+        help_text=_(
+            "A plan whose cash dips below zero by at most this share of its investments, and "
+            "recovers, is viable with the condition of that much extra financing."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -78,12 +78,15 @@ def assumptions_save(
     valid_from: datetime.date,
     tax_and_contributions_rate: Decimal,
     dscr_threshold: Decimal,
+    cash_shortfall_tolerance_rate: Decimal = Decimal("0.10"),
 ) -> PlanAssumptions:
     errors = {}
     if tax_and_contributions_rate is None or not 0 <= tax_and_contributions_rate < 1:
         errors["tax_and_contributions_rate"] = ValidationError(RATE_OUT_OF_RANGE, code="rate")
     if dscr_threshold is None or dscr_threshold <= 0:
         errors["dscr_threshold"] = ValidationError(THRESHOLD_NOT_POSITIVE, code="threshold")
+    if cash_shortfall_tolerance_rate is None or not 0 <= cash_shortfall_tolerance_rate < 1:
+        errors["cash_shortfall_tolerance_rate"] = ValidationError(RATE_OUT_OF_RANGE, code="rate")
     if errors:
         raise ValidationError(errors)
     assumptions, _created = PlanAssumptions.objects.update_or_create(
@@ -92,6 +95,7 @@ def assumptions_save(
         defaults={
             "tax_and_contributions_rate": tax_and_contributions_rate,
             "dscr_threshold": dscr_threshold,
+            "cash_shortfall_tolerance_rate": cash_shortfall_tolerance_rate,
         },
     )
     audit_record(
@@ -103,6 +107,7 @@ def assumptions_save(
             "valid_from": valid_from,
             "tax_and_contributions_rate": tax_and_contributions_rate,
             "dscr_threshold": dscr_threshold,
+            "cash_shortfall_tolerance_rate": cash_shortfall_tolerance_rate,
         },
     )
     return assumptions
@@ -192,6 +197,7 @@ def evaluation_input(
     if assumptions is not None:
         data["tax_and_contributions_rate"] = str(assumptions.tax_and_contributions_rate)
         data["dscr_threshold"] = str(assumptions.dscr_threshold)
+        data["cash_shortfall_tolerance_rate"] = str(assumptions.cash_shortfall_tolerance_rate)
     return data
 
 
