@@ -9,6 +9,8 @@ urlpatterns = [
     path("activities/", include("opstap.activities.urls")),
     path("coaching/", include("opstap.coaching.urls")),
     path("referrals/", include("opstap.referrals.urls")),
+    path("loans/", include("opstap.lending.urls")),
+    path("plans/", include("opstap.plans.urls")),
     path("reports/", include("opstap.reporting.urls")),
     path("imports/", include("opstap.imports.urls")),
     path("", include("opstap.core.urls")),
