@@ -387,7 +387,8 @@ def application_create(request: HttpRequest) -> HttpResponse:
     # The client first: another organisation's client answers 404 whatever the role.
     client = get_client_for_user(request.user, int(raw_client))
     require_allowed(request.user, Capability.PREPARE_LOAN_APPLICATIONS)
-    form = ApplicationForm(request.POST or None, client=client, user=request.user)
+    initial = _initial_from_plan(request, client)
+    form = ApplicationForm(request.POST or None, client=client, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             application = services.application_create(
@@ -410,6 +411,24 @@ def application_create(request: HttpRequest) -> HttpResponse:
         "lending/application_form.html",
         {"form": form, "client": client, "application": None, "preview": preview},
     )
+
+
+def _initial_from_plan(request: HttpRequest, client) -> dict:
+    """Started from a viable business plan: its financing need, its idea and its route."""
+    raw_plan = request.GET.get("plan", "")
+    if not raw_plan.isdigit():
+        return {}
+    from opstap.plans.services import viable_version_for_loan
+
+    found = viable_version_for_loan(request.user, int(raw_plan), client)
+    if found is None:
+        return {}
+    plan, version, amount = found
+    return {
+        "amount": amount,
+        "purpose": (version.narrative.get("idea") or plan.title)[:1000],
+        "trajectory": plan.trajectory_id,
+    }
 
 
 @login_required

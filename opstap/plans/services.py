@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +24,7 @@ from opstap.core.models import Organisation, User
 from opstap.journeys.models import Trajectory
 
 from . import calculation
-from .choices import DECISION_WEEKS, AssessmentOutcome, Section, VersionStatus
+from .choices import DECISION_WEEKS, AssessmentOutcome, Section, Verdict, VersionStatus
 from .models import BusinessPlan, PlanAssumptions, PlanComment, PlanVersion, ViabilityAssessment
 
 CLIENT_OF_OTHER_ORGANISATION = _("This client is not a client of your organisation.")
@@ -492,3 +493,28 @@ def financing_need(version: PlanVersion) -> Decimal:
         return sum(loans, Decimal(0))
     gap = Decimal((version.evaluation or {}).get("financing_gap", "0"))
     return max(gap, Decimal(0))
+
+
+def viable_version_for_loan(
+    user: User, plan_pk: int, client: Client
+) -> tuple[BusinessPlan, PlanVersion, Decimal] | None:
+    """The newest viable version of the client's plan and its financing need, to start a
+    loan application from; None when the user cannot see it or no version is viable."""
+    from .access import get_plan_for_user, may_see_financial
+
+    if not may_see_financial(user):
+        return None
+    try:
+        plan = get_plan_for_user(user, plan_pk)
+    except Http404:
+        return None
+    if plan.client_id != client.pk:
+        return None
+    version = (
+        plan.versions.filter(verdict__in=(Verdict.VIABLE, Verdict.VIABLE_WITH_CONDITIONS))
+        .order_by("-number")
+        .first()
+    )
+    if version is None:
+        return None
+    return plan, version, financing_need(version)
