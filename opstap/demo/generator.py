@@ -50,6 +50,8 @@ from opstap.core.models import AuditEvent, Organisation, User
 from opstap.core.roles import Role
 from opstap.core.services import member_add, organisation_create
 from opstap.demo.activities import build_activities
+from opstap.demo.lending import build_lending
+from opstap.demo.lending import summary as lending_summary
 from opstap.demo.routes import build_routes
 
 # A demo password, printed on the console on purpose: never load demo data on a real server.
@@ -1083,6 +1085,12 @@ def build_demo(*, clients: int, seed: int, stdout: Writer) -> DemoResult:
                 seed=seed,
                 today=REFERENCE_DATE,
             )
+            stdout.write("Creating loan products, applications and loans …")
+            lending = build_lending(
+                organisations=[context.organisations[slug] for slug in DEMO_SLUGS],
+                seed=seed,
+                today=REFERENCE_DATE,
+            )
     except BaseException:
         # The rows are rolled back; the document files written so far must go too.
         for name in context.saved_files if context else ():
@@ -1110,7 +1118,8 @@ def build_demo(*, clients: int, seed: int, stdout: Writer) -> DemoResult:
         f"{routes['programmes']} programmes, {routes['trajectories']:,} trajectories with "
         f"{routes['phase_changes']:,} phase changes and {routes['check_ins']:,} check-ins, "
         f"{activities['activities']:,} activities with {activities['head_counts']:,} head counts "
-        f"and {activities['registrations']:,} registrations in {seconds:.1f} s."
+        f"and {activities['registrations']:,} registrations, {lending_summary(lending)} "
+        f"in {seconds:.1f} s."
     )
     return result
 
