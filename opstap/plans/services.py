@@ -47,6 +47,7 @@ ALREADY_EXTENDED = _("The decision period can be extended only once.")
 REASON_MISSING = _("Give the reason.")
 OUTCOME_UNKNOWN = _("Choose viable, viable with conditions or not viable.")
 DATE_IN_FUTURE = _("The date cannot be later than today (%(today)s).")
+DECIDED_BEFORE_REQUEST = _("The decision cannot be dated before the request (%(date)s).")
 DOCUMENT_OF_OTHER_CLIENT = _("The report must be a document in this client's file.")
 RATE_OUT_OF_RANGE = _("The rate must be at least 0 and below 1 (for example 0.30 for 30 %).")
 THRESHOLD_NOT_POSITIVE = _("The minimum debt service coverage must be more than 0.")
@@ -193,8 +194,13 @@ def plan_section_save(*, actor: User, version: PlanVersion, section: str, text: 
 def evaluation_input(
     financial: dict[str, Any], assumptions: PlanAssumptions | None
 ) -> dict[str, Any]:
-    """The calculation's input: the stored plan with the organisation's assumptions."""
+    """The calculation's input: the stored plan with the organisation's assumptions.
+
+    A draft is written step by step and the operating budget comes fourth: until it is
+    filled in, revenue counts as zero, so the earlier steps can be saved and show figures."""
     data = copy.deepcopy(financial)
+    if "revenue" not in data and "revenue_lines" not in data:
+        data["revenue"] = {"monthly": "0.00"}
     if assumptions is not None:
         data["tax_and_contributions_rate"] = str(assumptions.tax_and_contributions_rate)
         data["dscr_threshold"] = str(assumptions.dscr_threshold)
@@ -466,6 +472,13 @@ def assessment_decide(
         raise _error("reasons", REASON_MISSING, "reason_missing")
     if decided_on > _today(today):
         raise _error("decided_on", DATE_IN_FUTURE, "future", today=_today(today).isoformat())
+    if decided_on < assessment.requested_on:
+        raise _error(
+            "decided_on",
+            DECIDED_BEFORE_REQUEST,
+            "before_request",
+            date=assessment.requested_on.isoformat(),
+        )
     assessment.outcome = outcome
     assessment.reasons = reasons.strip()
     assessment.decided_on = decided_on
