@@ -529,6 +529,7 @@ class OperatingForm(StepForm):
         help_text=_("How much more you sell in year 2 and again in year 3, for example 10."),
     )
     cost_of_sales_rate = NumberField(
+        # xgettext:no-python-format
         label=_("Cost of sales (% of revenue)"),
         decimals=4,
         minimum=Decimal(0),

@@ -69,6 +69,7 @@ def _items() -> dict[str, str]:
         "revenue_monthly": _("Revenue, the same every month"),
         "revenue_months": _("Revenue per month of year 1"),
         "revenue_line": _("Revenue line (price × number sold)"),
+        # xgettext:no-python-format
         "cost_of_sales_rate": _("Cost of sales (% of revenue)"),
         "fixed_cost": _("Fixed cost a month"),
         "household_expense": _("Household expense a month"),
