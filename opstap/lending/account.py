@@ -275,9 +275,33 @@ def replay(
     ordered = sorted(
         enumerate(events), key=lambda item: (item[1].date, _KIND_RANK.get(item[1].kind, 1), item[0])
     )
+    ending: Allocation | None = None
     for _, event in ordered:
-        if state.ended_on is not None and event.kind != TransactionKind.DISBURSEMENT:
-            state.allocations[event.key] = Allocation()
+        if state.ended_on is not None and event.kind == TransactionKind.DISBURSEMENT:
+            # A tranche paid out after the date the loan was written off or given away (the
+            # ending was dated back): it is lent and ended at once, so the portfolio of an
+            # ended loan stays empty and the money that left the bank is an expense.
+            state.disbursed += event.amount
+            state.allocations[event.key] = Allocation(principal=event.amount)
+            suffix = "written_off" if state.ended_by == TransactionKind.WRITE_OFF else "gifted"
+            last = state.lines[-1]
+            last.principal += event.amount
+            setattr(
+                last, f"principal_{suffix}", getattr(last, f"principal_{suffix}") + event.amount
+            )
+            if ending is not None:
+                ending.principal += event.amount
+            continue
+        if state.ended_on is not None:
+            allocation = Allocation()
+            if event.kind == TransactionKind.REPAYMENT:
+                # Money received after the loan ended (a write-off dated before a payment
+                # already booked) was received all the same: the bank keeps it and it is
+                # owed to the client, never silently dropped.
+                state.cash_received += event.amount
+                state.overpaid += event.amount
+                allocation.overpayment = event.amount
+            state.allocations[event.key] = allocation
             continue
         if event.kind == TransactionKind.DISBURSEMENT:
             state.disbursed += event.amount
@@ -293,7 +317,7 @@ def replay(
         elif event.kind in (TransactionKind.WAIVE_INTEREST, TransactionKind.WAIVE_FEES):
             state.allocations[event.key] = _waive(state, event)
         elif event.kind in (TransactionKind.WRITE_OFF, TransactionKind.CONVERT_TO_GIFT):
-            state.allocations[event.key] = _end(state, event)
+            ending = state.allocations[event.key] = _end(state, event)
         else:
             state.allocations[event.key] = Allocation()
         _mark_settled(state, event.date)
@@ -310,29 +334,50 @@ def _repay(state: Replay, event: Event, order: str, reschedule: Reschedule | Non
     allocation = Allocation()
     left = event.amount
     components = _ORDERS[order]
+    # Only principal actually lent can be repaid: with a tranche not yet paid out, the
+    # planned principal is more than the client owes, and paying it ahead would make the
+    # loan portfolio negative. What cannot be used is an overpayment.
+    room = state.principal_outstanding
+
+    def pay(line: Line, component: str, available: Decimal) -> Decimal:
+        nonlocal room
+        if component != "principal":
+            return line.pay(component, available, allocation)
+        usable = min(available, room)
+        used = usable - line.pay(component, usable, allocation)
+        room -= used
+        return available - used
+
     due = [line for line in state.lines if line.due_date <= event.date and line.open > 0]
     if order == AllocationOrder.DUE_FIRST:
         for component in components:
             for line in due:
-                left = line.pay(component, left, allocation)
+                left = pay(line, component, left)
     else:
         for line in due:
             for component in components:
-                left = line.pay(component, left, allocation)
+                left = pay(line, component, left)
     future = [line for line in state.lines if line.due_date > event.date and line.open > 0]
     if left > 0 and future:
         current, rest = future[0], future[1:]
         for component in components:
-            left = current.pay(component, left, allocation)
+            left = pay(current, component, left)
         if left > 0 and rest:
             if reschedule is None:
                 # No rebuilding allowed (schedule versions, tranches still to come): pay the
                 # next instalments in advance, in order, as Fineract does by default.
                 for line in rest:
+                    if room <= 0:
+                        # No principal left to repay: later instalments stay untouched (an
+                        # instalment paid ahead is always followed by untouched ones, which
+                        # a later prepayment's rebuilding relies on).
+                        break
                     for component in components:
-                        left = line.pay(component, left, allocation)
-            else:
-                left = _prepay(state, current, rest, left, event, allocation, reschedule)
+                        left = pay(line, component, left)
+            elif room > 0:
+                prepay = min(left, room)
+                left = left - prepay
+                left += _prepay(state, current, rest, prepay, event, allocation, reschedule)
     if left > 0:
         allocation.overpayment += left
         state.overpaid += left

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +52,7 @@ from .models import (
 )
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 # --- messages (tests import them) -------------------------------------------------------
 
@@ -83,6 +84,12 @@ LOAN_NOT_APPROVED = _("Only an approved loan that is not yet fully disbursed can
 NOTHING_LEFT_TO_DISBURSE = _("The whole loan has been disbursed already.")
 DISBURSEMENT_TOO_HIGH = _("Only %(amount)s is left to disburse.")
 DATE_IN_FUTURE = _("The date cannot be later than today (%(today)s).")
+DISBURSEMENT_BREAKS_SCHEDULE = _(
+    "The schedule cannot be made again with this disbursement: %(problem)s."
+)
+TRANCHE_SAME_DAY = _(
+    "A tranche was already paid out on %(date)s: pay the next one out on a later day."
+)
 DATE_BEFORE_DISBURSEMENT = _("The date cannot be before the disbursement on %(date)s.")
 LOAN_NOT_ACTIVE = _("This loan is not active: it is “%(status)s”.")
 CHANNEL_UNKNOWN = _("Choose how the money was paid.")
@@ -596,7 +603,9 @@ def _tail_terms(
     data = {
         key: value
         for key, value in terms.items()
-        if key
+        # Keys starting with "_" are Opstap's own markers (`_restructured`), not engine terms.
+        if not key.startswith("_")
+        and key
         not in (
             "disbursements",
             "principal",
@@ -787,7 +796,9 @@ def ledger_balances(loan: Loan) -> dict[str, Decimal]:
     )
     balances = {str(account): ZERO for account in Account.values}
     for row in rows:
-        balances[row["account"]] = row["debit"] - row["credit"]
+        # SQLite sums decimals in floating point (1240.59999999999): every line is in whole
+        # cents, so the exact sum is the float sum rounded to the cent.
+        balances[row["account"]] = (row["debit"] - row["credit"]).quantize(CENT)
     return balances
 
 
@@ -798,23 +809,16 @@ def _post(
     as_of: datetime.date,
     transaction_: LoanTransaction,
     memo: str,
+    current: dict[str, Decimal] | None = None,
 ) -> JournalEntry | None:
-    """Post the difference between the ledger and the replayed balances, balanced."""
+    """Post the difference between the ledger (`current`, when the caller just read it) and
+    the replayed balances, balanced."""
     target = state.balances(as_of)
-    current = ledger_balances(loan)
-    lines = []
-    for account in Account.values:
-        difference = target[account] - current[account]
-        if difference > 0:
-            lines.append(JournalLine(loan=loan, account=account, debit=difference))
-        elif difference < 0:
-            lines.append(JournalLine(loan=loan, account=account, credit=-difference))
+    if current is None:
+        current = ledger_balances(loan)
+    lines = _journal_lines(loan, target, current)
     if not lines:
         return None
-    debit = sum((line.debit for line in lines), ZERO)
-    credit = sum((line.credit for line in lines), ZERO)
-    if debit != credit:  # account.Replay.balances sums to zero by construction
-        raise AssertionError(f"unbalanced posting on {loan}: {debit} ≠ {credit}")
     entry = JournalEntry.objects.create(
         organisation_id=loan.organisation_id,
         loan=loan,
@@ -826,6 +830,24 @@ def _post(
         line.entry = entry
     JournalLine.objects.bulk_create(lines)
     return entry
+
+
+def _journal_lines(
+    loan: Loan, target: dict[str, Decimal], current: dict[str, Decimal]
+) -> list[JournalLine]:
+    """The lines that take the ledger from `current` to `target` (not saved)."""
+    lines = []
+    for account in Account.values:
+        difference = target[account] - current[account]
+        if difference > 0:
+            lines.append(JournalLine(loan=loan, account=account, debit=difference))
+        elif difference < 0:
+            lines.append(JournalLine(loan=loan, account=account, credit=-difference))
+    debit = sum((line.debit for line in lines), ZERO)
+    credit = sum((line.credit for line in lines), ZERO)
+    if debit != credit:  # account.Replay.balances sums to zero by construction
+        raise AssertionError(f"unbalanced posting on {loan}: {debit} ≠ {credit}")
+    return lines
 
 
 def bucket_for(days_past_due: int) -> str:
@@ -904,31 +926,34 @@ def _refresh(
     return state
 
 
-def _accrue(loan: Loan, *, as_of: datetime.date, actor: User | None) -> None:
+def _accrue(loan: Loan, *, as_of: datetime.date, actor: User | None) -> Replay:
     """Bring the ledger to `as_of` before a change: interest and fees that fell due since
     the last posting are recognised as their own transaction."""
     version = _current_version(loan)
     events = _events(loan)
     state = _replay(loan, version, events)
     target = state.balances(as_of)
-    if target == ledger_balances(loan):
-        return
+    current = ledger_balances(loan)
+    if target == current:
+        return state
+    income = (Account.INTEREST_INCOME, Account.FEE_INCOME)
     accrual = LoanTransaction.objects.create(
         loan=loan,
         kind=TransactionKind.ACCRUAL,
         value_date=as_of,
-        amount=ZERO,
+        # Income is a credit balance: what is recognised now is how much more negative it is.
+        amount=-sum((target[a] - current[a] for a in income), ZERO),
         created_by=actor,
     )
-    entry = _post(
-        loan, state, as_of=as_of, transaction_=accrual, memo=str(TransactionKind.ACCRUAL.label)
+    _post(
+        loan,
+        state,
+        as_of=as_of,
+        transaction_=accrual,
+        memo=str(TransactionKind.ACCRUAL.label),
+        current=current,
     )
-    if entry is not None:
-        amount = entry.lines.filter(
-            account__in=(Account.INTEREST_INCOME, Account.FEE_INCOME)
-        ).aggregate(c=Sum("credit"), d=Sum("debit"))
-        accrual.amount = (amount["c"] or ZERO) - (amount["d"] or ZERO)
-        accrual.save(update_fields=["amount"])
+    return state
 
 
 def _check_value_date(
@@ -994,6 +1019,9 @@ def loan_disburse(
             "before_disbursement",
             date=done[-1].value_date.isoformat(),
         )
+    if done and on == done[-1].value_date:
+        # The engine needs tranche dates strictly increasing.
+        raise _error("date", TRANCHE_SAME_DAY, "same_day", date=on.isoformat())
     if loan.status == LoanStatus.ACTIVE:
         _accrue(loan, as_of=today, actor=actor)
     actual = [(t.value_date, t.amount) for t in done] + [(on, amount)]
@@ -1011,8 +1039,22 @@ def loan_disburse(
         if remaining_planned:
             first_date, first_amount = remaining_planned[0]
             remaining_planned = [(first_date, first_amount + shortfall), *remaining_planned[1:]]
+    # A tranche paid out late, on or after the planned date of the next one: the next ones
+    # are planned from the day after (the engine needs strictly increasing dates).
+    previous, shifted = on, []
+    for planned_on, planned_amount in remaining_planned:
+        planned_on = max(planned_on, previous + datetime.timedelta(days=1))
+        shifted.append((planned_on, planned_amount))
+        previous = planned_on
+    remaining_planned = shifted
     if actual + remaining_planned != planned:
-        _regenerate_for_disbursements(loan, actual + remaining_planned, on, actor)
+        try:
+            _regenerate_for_disbursements(loan, actual + remaining_planned, on, actor)
+        except engine.TermsError as error:
+            # For instance a tranche paid out after the last instalment fell due.
+            raise _error(
+                "date", DISBURSEMENT_BREAKS_SCHEDULE, "schedule_invalid", problem=error.message
+            ) from None
     disbursement = LoanTransaction.objects.create(
         loan=loan,
         kind=TransactionKind.DISBURSEMENT,
@@ -1470,9 +1512,97 @@ def loan_state(loan: Loan, *, as_of: datetime.date | None = None) -> Replay:
 
 
 def loan_accrue(*, loan: Loan, on: datetime.date) -> None:
-    """Post interest and fees that fell due up to `on` (the close of business calls this)."""
-    with transaction.atomic():
-        locked = _locked(loan)
-        if locked.status in ENDED_STATUSES and locked.status != LoanStatus.REPAID:
-            return
-        _accrue(locked, as_of=on, actor=None)
+    """Post interest and fees that fell due up to `on` (the close of business calls this).
+
+    Never backwards: when a change was already posted as of a later date (a catch-up close
+    of business for a missed day), the ledger is already further than `on`."""
+    _accrue_loans([loan.pk], on=on)
+
+
+@transaction.atomic
+def _accrue_loans(loan_ids: list[int], *, on: datetime.date) -> int:
+    """`loan_accrue` for many loans at once, with a fixed number of queries whatever their
+    number (the close of business accrues thousands of loans a day). Returns how many
+    accrual transactions were posted."""
+    loans = [
+        loan
+        for loan in Loan.objects.select_for_update().filter(pk__in=loan_ids).order_by("pk")
+        if loan.status not in ENDED_STATUSES or loan.status == LoanStatus.REPAID
+    ]
+    if not loans:
+        return 0
+    ids = [loan.pk for loan in loans]
+    versions = {
+        version.loan_id: version
+        for version in ScheduleVersion.objects.filter(loan_id__in=ids, is_current=True)
+    }
+    events: dict[int, list[tuple[LoanTransaction, Event]]] = {pk: [] for pk in ids}
+    rows = (
+        LoanTransaction.objects.filter(loan_id__in=ids, reversed_at__isnull=True)
+        .exclude(kind__in=(TransactionKind.ACCRUAL, TransactionKind.ADJUSTMENT))
+        .order_by("loan_id", "value_date", "id")
+    )
+    for t in rows:
+        events[t.loan_id].append(
+            (t, Event(t.pk, t.kind, t.value_date, t.amount, t.prepayment_mode))
+        )
+    ledgers = {pk: {str(account): ZERO for account in Account.values} for pk in ids}
+    for row in (
+        JournalLine.objects.filter(loan_id__in=ids)
+        .values("loan_id", "account")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .order_by()
+    ):
+        ledgers[row["loan_id"]][row["account"]] = row["debit"] - row["credit"]
+    last_posted = dict(
+        JournalEntry.objects.filter(loan_id__in=ids)
+        .values("loan_id")
+        .annotate(last=Max("posted_on"))
+        .order_by()
+        .values_list("loan_id", "last")
+    )
+    income = (Account.INTEREST_INCOME, Account.FEE_INCOME)
+    postings: list[tuple[Loan, datetime.date, LoanTransaction, list[JournalLine]]] = []
+    changed: list[Loan] = []
+    for loan in loans:
+        as_of = max(on, last_posted.get(loan.pk) or on)
+        state = _replay(loan, versions[loan.pk], events[loan.pk])
+        target, current = state.balances(as_of), ledgers[loan.pk]
+        if target != current:
+            accrual = LoanTransaction(
+                loan=loan,
+                kind=TransactionKind.ACCRUAL,
+                value_date=as_of,
+                # Income is a credit balance: what is recognised is how much more negative.
+                amount=-sum((target[a] - current[a] for a in income), ZERO),
+            )
+            postings.append((loan, as_of, accrual, _journal_lines(loan, target, current)))
+        # The cached receivables follow the ledger (pages compare the two).
+        interest, fees = state.interest_due(as_of), state.fees_due(as_of)
+        if (interest, fees) != (loan.interest_due, loan.fees_due):
+            loan.interest_due, loan.fees_due = interest, fees
+            changed.append(loan)
+    if postings:
+        LoanTransaction.objects.bulk_create([accrual for _, _, accrual, _ in postings])
+        memo = str(TransactionKind.ACCRUAL.label)
+        entries = JournalEntry.objects.bulk_create(
+            [
+                JournalEntry(
+                    organisation_id=loan.organisation_id,
+                    loan=loan,
+                    transaction=accrual,
+                    posted_on=as_of,
+                    memo=memo,
+                )
+                for loan, as_of, accrual, _ in postings
+            ]
+        )
+        lines = []
+        for entry, (_, _, _, entry_lines) in zip(entries, postings, strict=True):
+            for line in entry_lines:
+                line.entry = entry
+                lines.append(line)
+        JournalLine.objects.bulk_create(lines)
+    if changed:
+        Loan.objects.bulk_update(changed, ["interest_due", "fees_due"])
+    return len(postings)
