@@ -261,8 +261,8 @@ LOGGING = {
 CLIENTS_PER_PAGE = 25
 
 # Background tasks (the close of business) through the Django tasks API. The database
-# backend needs no extra service: `opstap db_worker` runs them. Tests and one-off commands
-# may run them in-process with OPSTAP_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend.
+# backend needs no extra service: `opstap db_worker` runs them. To run them in-process
+# instead: OPSTAP_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend.
 TASKS = {
     "default": {
         "BACKEND": env_str("OPSTAP_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
