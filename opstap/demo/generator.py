@@ -52,6 +52,8 @@ from opstap.core.services import member_add, organisation_create
 from opstap.demo.activities import build_activities
 from opstap.demo.lending import build_lending
 from opstap.demo.lending import summary as lending_summary
+from opstap.demo.plans import build_plans
+from opstap.demo.plans import summary as plans_summary
 from opstap.demo.routes import build_routes
 
 # A demo password, printed on the console on purpose: never load demo data on a real server.
@@ -1091,6 +1093,12 @@ def build_demo(*, clients: int, seed: int, stdout: Writer) -> DemoResult:
                 seed=seed,
                 today=REFERENCE_DATE,
             )
+            stdout.write("Creating business plans and viability assessments …")
+            plans = build_plans(
+                organisations=[context.organisations[slug] for slug in DEMO_SLUGS],
+                seed=seed,
+                today=REFERENCE_DATE,
+            )
     except BaseException:
         # The rows are rolled back; the document files written so far must go too.
         for name in context.saved_files if context else ():
@@ -1118,8 +1126,8 @@ def build_demo(*, clients: int, seed: int, stdout: Writer) -> DemoResult:
         f"{routes['programmes']} programmes, {routes['trajectories']:,} trajectories with "
         f"{routes['phase_changes']:,} phase changes and {routes['check_ins']:,} check-ins, "
         f"{activities['activities']:,} activities with {activities['head_counts']:,} head counts "
-        f"and {activities['registrations']:,} registrations, {lending_summary(lending)} "
-        f"in {seconds:.1f} s."
+        f"and {activities['registrations']:,} registrations, {lending_summary(lending)}, "
+        f"{plans_summary(plans)} in {seconds:.1f} s."
     )
     return result
 
