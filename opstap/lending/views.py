@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opstap.clients.access import get_client_for_user
@@ -785,14 +785,20 @@ def schedule_totals(installments: list[Installment]) -> dict[str, Decimal]:
 
 def _terms_summary(loan: Loan) -> dict[str, Any]:
     terms = loan.terms
-    unit = {"months": _("months"), "weeks": _("weeks"), "days": _("days")}
-    every = terms.get("repayment_every", 1)
-    unit_label = unit.get(terms.get("repayment_unit", "months"), "")
+    every = int(terms.get("repayment_every", 1))
+    # The same plural-aware phrases as the contract (one translation for both).
+    unit = terms.get("repayment_unit", "months")
+    if unit == "weeks":
+        every_text = ngettext("every week", "every %(counter)s weeks", every)
+    elif unit == "days":
+        every_text = ngettext("every day", "every %(counter)s days", every)
+    else:
+        every_text = ngettext("every month", "every %(counter)s months", every)
     return {
         "principal": planned_principal(loan),
         "rate": Decimal(terms["interest_rate"]),
         "repayments": terms["number_of_repayments"],
-        "every": _("every %(n)s %(unit)s") % {"n": every, "unit": unit_label},
+        "every": every_text % {"counter": every},
         "disbursement_date": datetime.date.fromisoformat(
             terms["disbursements"][0]["date"]
             if "disbursements" in terms
