@@ -56,8 +56,10 @@ MAX_APPLICATIONS = 200
 # Loans were disbursed in the last 30 months (or a little longer for a scenario that needs
 # more history): a shorter history to post, and older loans would mostly be repaid anyway.
 ORDINARY_MONTHS = 30
-# Below this many clients at the lending organisations (about 70 in the demo) there are too
-# few routes in financing for a loan book worth showing, and the demo has no lending at all.
+# Below this many clients at the lending organisations (about 70 in the demo) the demo has no
+# lending at all: too few routes reach financing for a loan book worth showing, and the tiny
+# demos of opstap/demo/tests/test_demo.py can then still delete their clients (loans and
+# products protect them).
 MIN_CLIENTS = 50
 PRODUCTS_VALID_FROM = datetime.date(2021, 1, 1)
 CENT = Decimal("0.01")

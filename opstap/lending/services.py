@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client, ClientDocument
@@ -134,7 +135,8 @@ def _error(field: str, message: Any, code: str, **params: Any) -> ValidationErro
 
 
 def _money(amount: Decimal) -> str:
-    return f"€ {amount:,.2f}"
+    """An amount in the reader's number format (messages are made in their language)."""
+    return f"€ {number_format(amount, 2, force_grouping=True)}"
 
 
 # --- products -----------------------------------------------------------------------------
@@ -691,8 +693,8 @@ def _loan_create(*, actor: User, application: LoanApplication) -> Loan:
     )
     loan.reference = f"L{loan.created_at:%Y}-{loan.pk:06d}"
     loan.save(update_fields=["reference"])
-    schedule = engine.generate_schedule(engine.terms_from_json(terms))
-    plan = _plan_from_schedule(schedule, fee_date=engine.terms_from_json(terms).disbursement_date)
+    parsed = engine.terms_from_json(terms)
+    plan = _plan_from_schedule(engine.generate_schedule(parsed), fee_date=parsed.disbursement_date)
     version = _new_version(
         loan,
         plan=plan,
@@ -1381,7 +1383,9 @@ def loan_close(*, actor: User, loan: Loan, today: datetime.date | None = None) -
     loan = _locked(loan)
     if loan.status != LoanStatus.REPAID:
         open_amount = loan.installments.filter(is_current=True).aggregate(s=Sum("open_amount"))["s"]
-        raise _error("status", CLOSE_NOT_REPAID, "not_repaid", amount=_money(open_amount or ZERO))
+        # Rounded: SQLite sums decimals in floating point.
+        open_amount = (open_amount or ZERO).quantize(CENT)
+        raise _error("status", CLOSE_NOT_REPAID, "not_repaid", amount=_money(open_amount))
     loan.status = LoanStatus.CLOSED
     loan.ended_on = loan.ended_on or _today(today)
     loan.save(update_fields=["status", "ended_on"])
@@ -1506,7 +1510,7 @@ def loan_restructure(
     return new_version
 
 
-def loan_state(loan: Loan, *, as_of: datetime.date | None = None) -> Replay:
+def loan_state(loan: Loan) -> Replay:
     """The replayed state of a loan, for pages and checks (read only)."""
     return _replay(loan, _current_version(loan), _events(loan))
 
