@@ -37,8 +37,8 @@ urlpatterns = [
     path("organisation/switch/", views.switch_organisation, name="switch_organisation"),
     path("members/", views.member_list, name="members"),
     path("members/new/", views.member_add, name="member_add"),
-    path("members/<int:pk>/", views.member_edit, name="member_edit"),
-    path("members/<int:pk>/deactivate/", views.member_deactivate, name="member_deactivate"),
+    path("members/<id:pk>/", views.member_edit, name="member_edit"),
+    path("members/<id:pk>/deactivate/", views.member_deactivate, name="member_deactivate"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/access/", views.access_log, name="access_log"),
 ]

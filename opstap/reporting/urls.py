@@ -18,9 +18,9 @@ register_converter(ExportFormat, "export_format")
 app_name = "reporting"
 urlpatterns = [
     path("", views.programme_list, name="index"),
-    path("programmes/<int:pk>/", views.programme_detail, name="programme"),
+    path("programmes/<id:pk>/", views.programme_detail, name="programme"),
     path(
-        "programmes/<int:pk>/export.<export_format:fmt>",
+        "programmes/<id:pk>/export.<export_format:fmt>",
         views.programme_export,
         name="programme_export",
     ),
