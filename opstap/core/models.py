@@ -272,7 +272,10 @@ class FileAccess(models.Model):
         DOCUMENT_DOWNLOAD = "document_download", _("Document downloaded")
         SHARED_FILE = "shared_file", _("Shared file opened by a partner")
 
-    purpose = models.CharField(_("page"), max_length=64, choices=Purpose.choices)
+    # The URL name of the page that showed the file ("clients:detail", "lending:loan_detail"),
+    # or one of the Purpose values for downloads and partner access. No choices: a new page with
+    # personal data must not need a migration to be logged.
+    purpose = models.CharField(_("page"), max_length=100)
     accessed_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -283,3 +286,7 @@ class FileAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.client_id}"
+
+    def get_purpose_display(self) -> str:
+        labels = dict(self.Purpose.choices)
+        return str(labels.get(self.purpose, self.purpose))
