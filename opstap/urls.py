@@ -1,10 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path, register_converter
-
-from opstap.core.converters import IdConverter
-
-# Registered before the apps' URLs are included: they all name ids as <id:pk>.
-register_converter(IdConverter, "id")
+from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from opstap.core.spreadsheets import XLSX_NOT_ZIP, check_xlsx
 
 MAX_ROWS = 50_000
 
@@ -154,6 +157,12 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    try:
+        check_xlsx(data)
+    except ValidationError as refused:
+        if refused.code == XLSX_NOT_ZIP:
+            raise FileProblem(FILE_BAD_XLSX) from refused
+        raise FileProblem(refused.messages[0]) from refused
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:

@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from opstap.core.spreadsheets import safe_cell
+
 from .models import Loan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,7 +76,7 @@ def loans_xlsx(loans: Iterable[Loan]) -> bytes:
         ]
         cells = []
         for index, value in enumerate(values):
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=safe_cell(value))
             if index in MONEY_COLUMNS:
                 cell.number_format = MONEY
             elif index == 5 and value is not None:

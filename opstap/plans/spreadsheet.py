@@ -30,6 +30,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from opstap.core.spreadsheets import check_xlsx, safe_row
+
 from . import figures, services
 from .forms import MONTHS_IN_YEAR, field_problem, money, plain
 from .models import PlanVersion
@@ -105,8 +107,14 @@ def _label(code: str) -> str:
 # --- export --------------------------------------------------------------------------------
 
 
+def _append(sheet: Worksheet, row: list[Any]) -> None:
+    """Every exported row except the SUM totals we write ourselves: plan titles, item
+    descriptions and conditions are typed by people (see opstap/core/spreadsheets.py)."""
+    sheet.append(safe_row(row))
+
+
 def _header(sheet: Worksheet, names: list[str], widths: list[int] | None = None) -> None:
-    sheet.append(names)
+    _append(sheet, names)
     for cell in sheet[1]:
         cell.font = BOLD
     sheet.freeze_panes = "B2"
@@ -141,23 +149,25 @@ def export_workbook(version: PlanVersion) -> Workbook:
     plan_sheet = book.active
     plan_sheet.title = titles[PLAN]
     _header(plan_sheet, [_("Item"), _("Value")], [34, 40])
-    plan_sheet.append([_("Business plan"), version.plan.title])
-    plan_sheet.append([_("Version"), version.number])
-    plan_sheet.append([_label("start_month"), financial.get("start_month", "")])
+    _append(plan_sheet, [_("Business plan"), version.plan.title])
+    _append(plan_sheet, [_("Version"), version.number])
+    _append(plan_sheet, [_label("start_month"), financial.get("start_month", "")])
     assumptions = evaluation.get("assumptions") or {}
     if assumptions:
-        plan_sheet.append(
+        _append(
+            plan_sheet,
             [
                 _("Tax and contributions (assumption)"),
                 _number(assumptions.get("tax_and_contributions_rate")),
-            ]
+            ],
         )
         _format_row(plan_sheet, {2: PERCENT_FORMAT})
-        plan_sheet.append(
+        _append(
+            plan_sheet,
             [
                 _("Minimum debt service coverage (assumption)"),
                 _number(assumptions.get("dscr_threshold")),
-            ]
+            ],
         )
 
     sheet = book.create_sheet(titles[INVESTMENT])
@@ -167,28 +177,30 @@ def export_workbook(version: PlanVersion) -> Workbook:
         [30, 40, 16, 10, 20],
     )
     for item in financial.get("investments", []):
-        sheet.append(
+        _append(
+            sheet,
             [
                 _label("investment"),
                 item.get("description", ""),
                 _number(item.get("amount")),
                 item.get("month", 1),
                 item.get("depreciation_years", 0),
-            ]
+            ],
         )
         _format_row(sheet, {3: MONEY_FORMAT})
     for item in financial.get("start_up_costs", []):
-        sheet.append(
+        _append(
+            sheet,
             [
                 _label("start_up_cost"),
                 item.get("description", ""),
                 _number(item.get("amount")),
                 item.get("month", 1),
-            ]
+            ],
         )
         _format_row(sheet, {3: MONEY_FORMAT})
     if "working_capital" in financial:
-        sheet.append([_label("working_capital"), "", _number(financial.get("working_capital"))])
+        _append(sheet, [_label("working_capital"), "", _number(financial.get("working_capital"))])
         _format_row(sheet, {3: MONEY_FORMAT})
     _total_row(sheet, 2, "C")
 
@@ -209,13 +221,14 @@ def export_workbook(version: PlanVersion) -> Workbook:
     )
     own = financial.get("own_contribution")
     if own:
-        sheet.append(
-            [_label("own_contribution"), "", _number(own.get("amount")), own.get("month", 1)]
+        _append(
+            sheet, [_label("own_contribution"), "", _number(own.get("amount")), own.get("month", 1)]
         )
         _format_row(sheet, {3: MONEY_FORMAT})
     amortizations = _amortizations()
     for item in financial.get("loans", []):
-        sheet.append(
+        _append(
+            sheet,
             [
                 _label("loan"),
                 item.get("description", ""),
@@ -225,17 +238,18 @@ def export_workbook(version: PlanVersion) -> Workbook:
                 item.get("term_months"),
                 item.get("grace_months", 0),
                 amortizations.get(item.get("amortization", "equal_installments"), ""),
-            ]
+            ],
         )
         _format_row(sheet, {3: MONEY_FORMAT})
     for item in financial.get("grants", []):
-        sheet.append(
+        _append(
+            sheet,
             [
                 _label("grant"),
                 item.get("description", ""),
                 _number(item.get("amount")),
                 item.get("month", 1),
-            ]
+            ],
         )
         _format_row(sheet, {3: MONEY_FORMAT})
     _total_row(sheet, 2, "C")
@@ -251,38 +265,45 @@ def export_workbook(version: PlanVersion) -> Workbook:
     if revenue:
         growth = _number(revenue.get("growth_per_year"))
         if "year1_monthly" in revenue:
-            sheet.append(
+            _append(
+                sheet,
                 [
                     _label("revenue_months"),
                     "",
                     None,
                     growth,
                     *[_number(v) for v in revenue["year1_monthly"]],
-                ]
+                ],
             )
             _format_row(sheet, {4: PERCENT_FORMAT, **{c: MONEY_FORMAT for c in range(5, 17)}})
         else:
-            sheet.append([_label("revenue_monthly"), "", _number(revenue.get("monthly")), growth])
+            _append(sheet, [_label("revenue_monthly"), "", _number(revenue.get("monthly")), growth])
             _format_row(sheet, {3: MONEY_FORMAT, 4: PERCENT_FORMAT})
     for item in financial.get("revenue_lines", []):
         volumes = item.get("volume_per_month")
         volumes = volumes if isinstance(volumes, list) else [volumes]
-        sheet.append(
+        _append(
+            sheet,
             [
                 _label("revenue_line"),
                 item.get("description", ""),
                 _number(item.get("price")),
                 _number(item.get("growth_per_year")),
                 *[_number(v) for v in volumes],
-            ]
+            ],
         )
         _format_row(sheet, {4: PERCENT_FORMAT})
     if "cost_of_sales_rate" in financial:
-        sheet.append([_label("cost_of_sales_rate"), "", _number(financial["cost_of_sales_rate"])])
+        _append(sheet, [_label("cost_of_sales_rate"), "", _number(financial["cost_of_sales_rate"])])
         _format_row(sheet, {3: PERCENT_FORMAT})
     for item in financial.get("fixed_costs", []):
-        sheet.append(
-            [_label("fixed_cost"), item.get("description", ""), _number(item.get("monthly_amount"))]
+        _append(
+            sheet,
+            [
+                _label("fixed_cost"),
+                item.get("description", ""),
+                _number(item.get("monthly_amount")),
+            ],
         )
         _format_row(sheet, {3: MONEY_FORMAT})
 
@@ -293,7 +314,7 @@ def export_workbook(version: PlanVersion) -> Workbook:
         ("household_income", "other_household_income"),
     ):
         for item in financial.get(key, []):
-            sheet.append([_label(code), item.get("description", ""), _number(item.get("amount"))])
+            _append(sheet, [_label(code), item.get("description", ""), _number(item.get("amount"))])
             _format_row(sheet, {3: MONEY_FORMAT})
 
     _cash_sheet(book.create_sheet(titles[CASH]), evaluation)
@@ -304,7 +325,7 @@ def export_workbook(version: PlanVersion) -> Workbook:
 def _cash_sheet(sheet: Worksheet, evaluation: dict[str, Any]) -> None:
     months = evaluation.get("months") or []
     if not months:
-        sheet.append([_("The plan has not been calculated yet.")])
+        _append(sheet, [_("The plan has not been calculated yet.")])
         return
     _header(
         sheet,
@@ -316,13 +337,13 @@ def _cash_sheet(sheet: Worksheet, evaluation: dict[str, Any]) -> None:
     lines += [(label, lambda m, k=key: m["payments"][k]) for key, label in figures.payment_lines()]
     lines.append((_("Closing cash"), lambda m: m["closing_cash"]))
     for label, value in lines:
-        sheet.append([label, *[_number(value(m)) for m in months]])
+        _append(sheet, [label, *[_number(value(m)) for m in months]])
         _format_row(sheet, {c: MONEY_FORMAT for c in range(2, len(months) + 2)})
 
 
 def _evaluation_sheet(sheet: Worksheet, version: PlanVersion, evaluation: dict[str, Any]) -> None:
     if not evaluation:
-        sheet.append([_("The plan has not been calculated yet.")])
+        _append(sheet, [_("The plan has not been calculated yet.")])
         return
     years = evaluation.get("years", [])
     _header(
@@ -331,31 +352,34 @@ def _evaluation_sheet(sheet: Worksheet, version: PlanVersion, evaluation: dict[s
         [34, 16, 16, 16],
     )
     for key, label in figures.profit_lines():
-        sheet.append([label, *[_number(y.get(key)) for y in years]])
+        _append(sheet, [label, *[_number(y.get(key)) for y in years]])
         if key != "debt_service_coverage":
             _format_row(sheet, {c: MONEY_FORMAT for c in range(2, len(years) + 2)})
-    sheet.append([])
-    sheet.append([_("Investment budget"), _number(evaluation.get("investment_total"))])
-    sheet.append([_("Financing"), _number(evaluation.get("financing_total"))])
-    sheet.append([_("Financing gap (negative: surplus)"), _number(evaluation.get("financing_gap"))])
-    sheet.append(
+    _append(sheet, [])
+    _append(sheet, [_("Investment budget"), _number(evaluation.get("investment_total"))])
+    _append(sheet, [_("Financing"), _number(evaluation.get("financing_total"))])
+    _append(
+        sheet, [_("Financing gap (negative: surplus)"), _number(evaluation.get("financing_gap"))]
+    )
+    _append(
+        sheet,
         [
             _("Lowest cash"),
             _number(evaluation.get("lowest_cash")),
             evaluation.get("lowest_cash_month"),
-        ]
+        ],
     )
-    sheet.append([])
-    sheet.append([_("Check"), _("Passed"), _("Explanation")])
+    _append(sheet, [])
+    _append(sheet, [_("Check"), _("Passed"), _("Explanation")])
     for cell in sheet[sheet.max_row]:
         cell.font = BOLD
     for check in figures.checks(evaluation):
-        sheet.append([check.title, _("yes") if check.passed else _("no"), check.text])
-    sheet.append([])
-    sheet.append([_("Verdict"), figures.verdict_label(version.verdict)])
+        _append(sheet, [check.title, _("yes") if check.passed else _("no"), check.text])
+    _append(sheet, [])
+    _append(sheet, [_("Verdict"), figures.verdict_label(version.verdict)])
     sheet.cell(row=sheet.max_row, column=1).font = BOLD
     for condition in figures.conditions(evaluation):
-        sheet.append([_("Condition"), condition])
+        _append(sheet, [_("Condition"), condition])
 
 
 def export_financial(version: PlanVersion) -> bytes:
@@ -694,6 +718,10 @@ def _ordered(financial: dict[str, Any]) -> dict[str, Any]:
 
 
 def import_financial(*, version: PlanVersion, actor: Any, upload: Any) -> ImportResult:
+    try:
+        check_xlsx(upload)
+    except ValidationError as refused:
+        return ImportResult(message=refused.messages[0])
     try:
         book = load_workbook(upload, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not xlsx

@@ -20,6 +20,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from opstap.core.spreadsheets import safe_row
+
 from .funnel import DEFINITIONS, ProgrammeReport, RoutePerformance, TargetsReport
 
 FORMATS = ("json", "csv", "xlsx")
@@ -119,12 +121,27 @@ def _route_row(route: RoutePerformance) -> list[Any]:
     ]
 
 
+class _SafeWriter:
+    """csv.writer whose cells pass through safe_cell: route names and labels come from
+    people, and a spreadsheet program opening the CSV would run a leading "=" as a formula."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: list[Any]) -> None:
+        self._writer.writerow(safe_row(row))
+
+    def writerows(self, rows: Any) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def programme_csv(report: ProgrammeReport) -> str:
     """Three tables, each under its own header row, separated by an empty row, after the
     report's programme and period (see docs/funnel.md)."""
     funnel = report.funnel
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(out)
     writer.writerows(
         [
             ["programme", funnel.programme.code],
@@ -161,7 +178,7 @@ def programme_csv(report: ProgrammeReport) -> str:
 def targets_csv(report: TargetsReport) -> str:
     """One table: a header row, then one row per route."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(out)
     writer.writerow(ROUTE_COLUMNS)
     writer.writerows(_route_row(route) for route in report.routes)
     return out.getvalue()
@@ -174,12 +191,12 @@ def _sheet(
     sheet: Worksheet, header: list[str], rows: list[list[Any]], formats: dict[int, str]
 ) -> None:
     """A header row in bold, frozen, then the rows with each column's number format."""
-    sheet.append(header)
+    sheet.append(safe_row(header))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row))
     for column, number_format in formats.items():
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             cell.number_format = number_format

@@ -174,3 +174,15 @@ def test_the_export_download_is_logged(world, login):
     assert response.status_code == 200
     assert response["Content-Type"] == spreadsheet.CONTENT_TYPE
     assert FileAccess.objects.filter(purpose="document_download").count() == 1
+
+
+def test_a_zip_bomb_is_refused_before_it_is_read(world, login):
+    from opstap.core.tests.test_spreadsheets import zip_bomb
+
+    version = saved(world, sample_financial("bakery"))
+    response = login(world["adviser"]).post(
+        reverse("plans:import", args=[version.plan_id, version.number]),
+        {"file": upload(zip_bomb())},
+    )
+    assert response.status_code == 200
+    assert "This spreadsheet is too large to read safely" in response.content.decode()
