@@ -106,6 +106,7 @@ PRODUCT_FIELDS = (
     "max_repayments",
     "allocation_order",
     "arrears_tolerance",
+    "overpayment_tolerance",
     "days_until_non_performing",
     "approvals_required",
     "may_convert_to_gift",
@@ -159,6 +160,16 @@ class ProductForm(StyledFormMixin, forms.Form):
         initial=Decimal("0.00"),
         min_value=0,
         help_text=_("An overdue amount up to this much does not count as arrears."),
+    )
+    overpayment_tolerance = _money_field(
+        _("Overpayment tolerance"),
+        initial=Decimal("0.00"),
+        required=False,
+        min_value=0,
+        help_text=_(
+            "A repayment may exceed what is outstanding by up to this much without the loan "
+            "officer confirming an overpayment."
+        ),
     )
     days_until_non_performing = forms.IntegerField(
         label=_("Days late until non-performing"), min_value=1, initial=90
@@ -292,6 +303,9 @@ class ProductForm(StyledFormMixin, forms.Form):
         initial["sample_amount"] = product.min_amount
         initial["sample_repayments"] = product.min_repayments
         return initial
+
+    def clean_overpayment_tolerance(self) -> Decimal:
+        return self.cleaned_data["overpayment_tolerance"] or Decimal("0.00")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -478,6 +492,14 @@ class RepaymentForm(StyledFormMixin, forms.Form):
         choices=PrepaymentMode.choices,
         initial=PrepaymentMode.REDUCE_TERM,
         widget=forms.RadioSelect,
+    )
+    confirm_overpayment = forms.BooleanField(
+        label=_("This is an overpayment"),
+        required=False,
+        help_text=_(
+            "Tick only when the client really paid more than is outstanding: the difference "
+            "is then owed to the client."
+        ),
     )
     # Made when the form is shown: submitting the same form twice posts the payment once.
     idempotency_key = forms.CharField(max_length=80, widget=forms.HiddenInput)

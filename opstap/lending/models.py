@@ -71,6 +71,15 @@ class LoanProduct(models.Model):
         default=Decimal("0.00"),
         help_text=_("An overdue amount up to this much does not count as arrears."),
     )
+    overpayment_tolerance = models.DecimalField(
+        _("overpayment tolerance"),
+        **MONEY,
+        default=Decimal("0.00"),
+        help_text=_(
+            "A repayment may exceed what is outstanding by up to this much without the loan "
+            "officer confirming an overpayment."
+        ),
+    )
     days_until_non_performing = models.PositiveSmallIntegerField(
         _("days late until non-performing"), default=90
     )

@@ -94,6 +94,15 @@ TRANCHE_SAME_DAY = _(
 DATE_BEFORE_DISBURSEMENT = _("The date cannot be before the disbursement on %(date)s.")
 LOAN_NOT_ACTIVE = _("This loan is not active: it is “%(status)s”.")
 CHANNEL_UNKNOWN = _("Choose how the money was paid.")
+REPAYMENT_ABOVE_OUTSTANDING = _(
+    "%(amount)s is more than the %(outstanding)s outstanding. Check the amount, or tick "
+    "“This is an overpayment” if the client really paid it: the difference is then owed to "
+    "the client."
+)
+REPAYMENT_BEYOND_MAXIMUM = _(
+    "%(amount)s cannot be a repayment of this loan: at most %(maximum)s (what is outstanding "
+    "plus the amount lent) can be posted. Check the amount."
+)
 IDEMPOTENCY_KEY_REUSED = _(
     "This payment key was already used for a different payment (%(amount)s on %(date)s)."
 )
@@ -157,6 +166,7 @@ PRODUCT_FIELDS = (
     "schedule_settings",
     "allocation_order",
     "arrears_tolerance",
+    "overpayment_tolerance",
     "days_until_non_performing",
     "approvals_required",
     "may_convert_to_gift",
@@ -1119,6 +1129,28 @@ def _regenerate_for_disbursements(
     )
 
 
+def _check_repayment_bound(loan: Loan, amount: Decimal, *, confirmed: bool) -> None:
+    open_amounts = loan.installments.filter(is_current=True).aggregate(total=Sum("open_amount"))
+    outstanding = open_amounts["total"] or Decimal("0.00")
+    maximum = outstanding + loan.principal_disbursed
+    if amount > maximum:
+        raise _error(
+            "amount",
+            REPAYMENT_BEYOND_MAXIMUM,
+            "beyond_maximum",
+            amount=_money(amount),
+            maximum=_money(maximum),
+        )
+    if amount > outstanding + loan.product.overpayment_tolerance and not confirmed:
+        raise _error(
+            "amount",
+            REPAYMENT_ABOVE_OUTSTANDING,
+            "above_outstanding",
+            amount=_money(amount),
+            outstanding=_money(outstanding),
+        )
+
+
 @dataclass(frozen=True)
 class Posted:
     transaction: LoanTransaction
@@ -1136,10 +1168,15 @@ def repayment_post(
     reference: str = "",
     idempotency_key: str | None = None,
     prepayment_mode: str = PrepaymentMode.REDUCE_TERM,
+    confirm_overpayment: bool = False,
     today: datetime.date | None = None,
 ) -> Posted:
     """Post a repayment, split by the loan's allocation order. The same idempotency key
-    posts once: a second call returns the first posting (or refuses a different one)."""
+    posts once: a second call returns the first posting (or refuses a different one).
+
+    An amount above what is outstanding plus the product's overpayment tolerance needs the
+    officer's confirmation; one above what is outstanding plus the principal disbursed is a
+    typing error and is refused outright (see docs/lending.md, "Overpayments")."""
     today = _today(today)
     loan = _locked(loan)
     key = (idempotency_key or "").strip() or None
@@ -1164,6 +1201,7 @@ def repayment_post(
         prepayment_mode = PrepaymentMode.REDUCE_TERM
     _check_value_date(loan, on, today)
     _accrue(loan, as_of=today, actor=actor)
+    _check_repayment_bound(loan, amount, confirmed=confirm_overpayment)
     try:
         with transaction.atomic():
             repayment = LoanTransaction.objects.create(

@@ -19,9 +19,7 @@ urlpatterns = [
     path("applications/<id:pk>/", views.application_detail, name="application_detail"),
     path("applications/<id:pk>/edit/", views.application_edit, name="application_edit"),
     path("applications/<id:pk>/submit/", views.application_submit, name="application_submit"),
-    path(
-        "applications/<id:pk>/withdraw/", views.application_withdraw, name="application_withdraw"
-    ),
+    path("applications/<id:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
     path("applications/<id:pk>/vote/", views.application_vote, name="application_vote"),
     path("<id:pk>/", views.loan_detail, name="detail"),
     path("<id:pk>/contract.pdf", views.loan_contract, name="contract"),

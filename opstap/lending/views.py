@@ -908,6 +908,7 @@ def _repay(request: HttpRequest, loan: Loan, data: dict[str, Any]) -> Any:
         reference=data["reference"],
         idempotency_key=data["idempotency_key"],
         prepayment_mode=data["prepayment_mode"],
+        confirm_overpayment=data["confirm_overpayment"],
     )
 
 

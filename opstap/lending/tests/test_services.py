@@ -459,6 +459,11 @@ def test_repayment_checks(world):
     refused(post(amount=D("0")), "amount", "not_positive", loan)
     refused(post(amount=D("-5.00")), "amount", "not_positive", loan)
     refused(post(channel="bitcoin"), "channel", "channel_unknown", loan)
+    # The finding: 99,999,999,999 on a small loan flipped it to repaid with a €1e11 overpayment.
+    refused(post(amount=D("99999999999")), "amount", "beyond_maximum", loan)
+    refused(
+        post(amount=D("99999999999"), confirm_overpayment=True), "amount", "beyond_maximum", loan
+    )
     services.repayment_post(actor=officer, loan=loan, amount=D("100.00"), on=LATER, today=LATER)
     assert AuditEvent.objects.filter(action="loan.repayment", object_id=str(loan.pk)).count() == 1
     assert_books_balance(loan, LATER)
@@ -811,3 +816,47 @@ def test_tranche_after_the_last_instalment_is_refused_not_a_crash(world):
         "schedule_invalid",
         loan,
     )
+
+
+def test_an_overpayment_needs_the_officers_confirmation_beyond_the_tolerance(world):
+    loan = disbursed_loan(world)
+    officer = world["loan_officer"]
+    outstanding = sum(
+        (row.open_amount for row in loan.installments.filter(is_current=True)), D("0.00")
+    )
+    loan.product.overpayment_tolerance = D("5.00")
+    loan.product.save()
+
+    def pay(amount, **kwargs):
+        return lambda: services.repayment_post(
+            actor=officer, loan=loan, amount=amount, on=LATER, today=LATER, **kwargs
+        )
+
+    refused(pay(outstanding + D("5.01")), "amount", "above_outstanding", loan)
+    refused(
+        pay(outstanding + loan.principal_disbursed + D("0.01"), confirm_overpayment=True),
+        "amount",
+        "beyond_maximum",
+        loan,
+    )
+    posted = pay(outstanding + D("50.00"), confirm_overpayment=True)()
+    assert posted.transaction.overpayment >= D("50.00")
+    loan.refresh_from_db()
+    assert_books_balance(loan, LATER)
+
+
+def test_a_payment_within_the_tolerance_needs_no_confirmation(world):
+    loan = disbursed_loan(world)
+    outstanding = sum(
+        (row.open_amount for row in loan.installments.filter(is_current=True)), D("0.00")
+    )
+    loan.product.overpayment_tolerance = D("5.00")
+    loan.product.save()
+    posted = services.repayment_post(
+        actor=world["loan_officer"],
+        loan=loan,
+        amount=outstanding + D("5.00"),
+        on=LATER,
+        today=LATER,
+    )
+    assert posted.created

@@ -182,7 +182,13 @@ class LoanLife(RuleBasedStateMachine):
         if amount <= 0:
             return
         posted = services.repayment_post(
-            actor=self.officer, loan=self.loan, amount=amount, on=on, today=self.today, **kwargs
+            actor=self.officer,
+            loan=self.loan,
+            amount=amount,
+            on=on,
+            today=self.today,
+            confirm_overpayment=True,
+            **kwargs,
         )
         assert posted.created
         assert posted.transaction.amount == amount
@@ -231,7 +237,25 @@ class LoanLife(RuleBasedStateMachine):
     def prepay(self, mode, extra):
         rows = self.open_rows()
         due_and_current = sum((r.open_amount for r in rows[:2]), ZERO)
-        self._pay(due_and_current + extra, self.today, prepayment_mode=mode)
+        amount = due_and_current + extra
+        maximum = sum((r.open_amount for r in rows), ZERO) + self.loan.principal_disbursed
+        if amount <= maximum:
+            self._pay(amount, self.today, prepayment_mode=mode)
+            return
+        # Beyond what the loan could ever take: refused outright, nothing written.
+        before = LoanTransaction.objects.filter(loan=self.loan).count()
+        self.expect(
+            lambda: services.repayment_post(
+                actor=self.officer,
+                loan=self.loan,
+                amount=amount,
+                on=self.today,
+                today=self.today,
+                confirm_overpayment=True,
+            ),
+            "beyond_maximum",
+        )
+        assert LoanTransaction.objects.filter(loan=self.loan).count() == before
 
     @precondition(lambda self: self.active())
     @rule(key=st.sampled_from(["a", "b"]), amount=st.sampled_from([D("40.00"), D("75.50")]))

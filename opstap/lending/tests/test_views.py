@@ -528,6 +528,27 @@ def test_repayment_with_amount_zero_is_refused_at_the_amount(world, login, loans
     assert not loan.transactions.filter(kind=TransactionKind.REPAYMENT).exists()
 
 
+def test_a_huge_repayment_is_refused_at_the_amount_and_an_overpayment_needs_the_tick(
+    world, login, loans
+):
+    http = login(world["loan_officer"])
+    loan = loans["recent"]
+    response, _ = repay(http, loan, amount="99999999999")
+    assert response.status_code == 200
+    assert "cannot be a repayment of this loan" in field_errors(response)["amount"][0]
+    outstanding = sum(
+        (row.open_amount for row in loan.installments.filter(is_current=True)), D("0.00")
+    )
+    response, _ = repay(http, loan, amount=str(outstanding + 100))
+    assert "This is an overpayment" in field_errors(response)["amount"][0]
+    assert not loan.transactions.filter(kind=TransactionKind.REPAYMENT).exists()
+    response, _ = repay(http, loan, amount=str(outstanding + 100), confirm_overpayment="on")
+    assert response.status_code == 302
+    loan.refresh_from_db()
+    # Paid early, the rest of the schedule costs less interest: the overpayment is larger.
+    assert loan.overpaid >= D("100.00")
+
+
 def test_a_double_submitted_repayment_posts_once(world, login, loans):
     http = login(world["loan_officer"])
     loan = loans["recent"]
