@@ -15,11 +15,7 @@ urlpatterns = [
         name="consent_withdraw",
     ),
     path("<id:pk>/documents/", views.document_upload, name="document_upload"),
-    path(
-        "<id:pk>/documents/<id:document_pk>/", views.document_download, name="document_download"
-    ),
+    path("<id:pk>/documents/<id:document_pk>/", views.document_download, name="document_download"),
     path("<id:pk>/coaches/", views.coach_assign, name="coach_assign"),
-    path(
-        "<id:pk>/coaches/<id:assignment_pk>/remove/", views.coach_unassign, name="coach_unassign"
-    ),
+    path("<id:pk>/coaches/<id:assignment_pk>/remove/", views.coach_unassign, name="coach_unassign"),
 ]

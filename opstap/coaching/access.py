@@ -10,6 +10,7 @@ from django.http import Http404
 from opstap.clients.access import get_client_for_user
 from opstap.clients.models import Client, ClientCoach
 from opstap.core.access import active_membership
+from opstap.core.converters import parse_id
 from opstap.core.models import Membership, MembershipRole, Organisation, User
 from opstap.core.roles import ROLE_CAPABILITIES, Capability, Role
 from opstap.journeys.models import Trajectory
@@ -101,12 +102,13 @@ def get_note_for_user(user: User, client_pk: int, pk: int, *, write: bool = Fals
 
 
 def get_trajectory_for_coaching(user: User, client: Client, pk: int | str | None) -> Trajectory:
+    trajectory_pk = parse_id(pk)
     trajectory = (
         Trajectory.objects.visible_to(user)
-        .filter(client=client, pk=pk)
+        .filter(client=client, pk=trajectory_pk)
         .select_related("route_type")
         .first()
-        if str(pk or "").isdigit()
+        if trajectory_pk
         else None
     )
     if trajectory is None:

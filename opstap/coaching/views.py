@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opstap.clients.models import Client, ClientCoach
 from opstap.core.access import active_membership
 from opstap.core.audit import file_access_record
+from opstap.core.converters import parse_id
 from opstap.core.forms import apply_service_errors, errors_as_sentence
 from opstap.core.htmx import is_partial, redirect_after_post
 from opstap.core.models import FileAccess, Membership, User
@@ -429,7 +430,7 @@ def volunteer_assign(request: HttpRequest, client_pk: int) -> HttpResponse:
     client = get_client_for_coaching(request.user, client_pk)
     _require_staff(request)
     volunteer = User.objects.filter(
-        pk=request.POST.get("volunteer") if str(request.POST.get("volunteer")).isdigit() else 0,
+        pk=parse_id(request.POST.get("volunteer")) or 0,
         memberships__organisation=client.organisation,
     ).first()
     if volunteer is None:

@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .converters import IdField
 from .models import Membership
 from .roles import Role
 
@@ -86,7 +87,7 @@ class MemberRolesForm(StyledFormMixin, forms.Form):
 
 
 class AuditFilterForm(StyledFormMixin, forms.Form):
-    client = forms.IntegerField(label=_("Client number"), required=False, min_value=1)
+    client = IdField(label=_("Client number"), required=False)
     user = forms.ModelChoiceField(
         label=_("User"), queryset=None, required=False, empty_label=_("Everyone")
     )

@@ -240,7 +240,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def programme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     membership = require_visible(request.user, Capability.MANAGE_PROGRAMMES)
-    programme = get_programme_for_user(request.user, pk, write=True) if pk else None
+    programme = get_programme_for_user(request.user, pk, write=True) if pk is not None else None
     initial = programme_initial(programme) if programme else None
     form = ProgrammeForm(request.POST or None, initial=initial)
     partner_forms = PartnerFormSet(

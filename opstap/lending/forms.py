@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client
+from opstap.core.converters import IdField
 from opstap.core.forms import DateInput, StyledFormMixin
 from opstap.core.models import User
 
@@ -597,7 +598,7 @@ class EndLoanForm(StyledFormMixin, forms.Form):
 
 
 class LoanFilterForm(StyledFormMixin, forms.Form):
-    client = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    client = IdField(required=False, widget=forms.HiddenInput)
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -620,7 +621,7 @@ class LoanFilterForm(StyledFormMixin, forms.Form):
 
 
 class ApplicationFilterForm(StyledFormMixin, forms.Form):
-    client = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    client = IdField(required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *ApplicationStatus.choices]
     )

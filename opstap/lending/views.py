@@ -32,6 +32,7 @@ from opstap.clients.access import get_client_for_user
 from opstap.clients.models import Client, normalise_for_search
 from opstap.core.access import require_allowed, require_visible
 from opstap.core.audit import file_access_record
+from opstap.core.converters import parse_id
 from opstap.core.forms import apply_service_errors
 from opstap.core.htmx import is_partial, redirect_after_post
 from opstap.core.models import FileAccess, Membership, User
@@ -382,10 +383,11 @@ def application_create(request: HttpRequest) -> HttpResponse:
     if not raw_client and request.method == "GET":
         require_allowed(request.user, Capability.PREPARE_LOAN_APPLICATIONS)
         return _pick_client(request)
-    if not raw_client.isdigit():
+    client_pk = parse_id(raw_client)
+    if client_pk is None:
         raise Http404
     # The client first: another organisation's client answers 404 whatever the role.
-    client = get_client_for_user(request.user, int(raw_client))
+    client = get_client_for_user(request.user, client_pk)
     require_allowed(request.user, Capability.PREPARE_LOAN_APPLICATIONS)
     initial = _initial_from_plan(request, client)
     form = ApplicationForm(request.POST or None, client=client, user=request.user, initial=initial)
@@ -415,12 +417,12 @@ def application_create(request: HttpRequest) -> HttpResponse:
 
 def _initial_from_plan(request: HttpRequest, client) -> dict:
     """Started from a viable business plan: its financing need, its idea and its route."""
-    raw_plan = request.GET.get("plan", "")
-    if not raw_plan.isdigit():
+    plan_pk = parse_id(request.GET.get("plan"))
+    if plan_pk is None:
         return {}
     from opstap.plans.services import viable_version_for_loan
 
-    found = viable_version_for_loan(request.user, int(raw_plan), client)
+    found = viable_version_for_loan(request.user, plan_pk, client)
     if found is None:
         return {}
     plan, version, amount = found

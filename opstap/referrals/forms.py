@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opstap.core.converters import IdField
 from opstap.core.forms import DateInput, StyledFormMixin
 from opstap.core.models import Organisation
 
@@ -79,7 +80,7 @@ class ReferralTransitionForm(StyledFormMixin, forms.Form):
 
 
 class ReferralFilterForm(StyledFormMixin, forms.Form):
-    client = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    client = IdField(required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Status.choices]
     )

@@ -17,6 +17,7 @@ from opstap.clients.choices import ConsentPurpose
 from opstap.clients.models import Client
 from opstap.core.access import require_allowed, require_visible
 from opstap.core.audit import file_access_record
+from opstap.core.converters import parse_id
 from opstap.core.forms import apply_service_errors, errors_as_sentence
 from opstap.core.htmx import is_partial, redirect_after_post
 from opstap.core.models import FileAccess, Membership, Organisation
@@ -121,17 +122,18 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     raw_client = request.GET.get("client", "")
     if not raw_client and request.method == "GET":
         return _pick_client(request)
-    if not raw_client.isdigit():
+    client_pk = parse_id(raw_client)
+    if client_pk is None:
         raise Http404
-    client = get_client_for_user(request.user, int(raw_client))
+    client = get_client_for_user(request.user, client_pk)
     form = ReferralForm(request.POST or None, organisation=organisation)
 
     if request.method == "GET" and is_partial(request):
         # htmx: the partner or direction changed; say at once whether the file is shared.
-        raw_partner = request.GET.get("partner", "")
+        partner_pk = parse_id(request.GET.get("partner"))
         partner = (
-            Organisation.objects.exclude(pk=organisation.pk).filter(pk=raw_partner).first()
-            if raw_partner.isdigit()
+            Organisation.objects.exclude(pk=organisation.pk).filter(pk=partner_pk).first()
+            if partner_pk
             else None
         )
         warning = _sharing_warning(client, request.GET.get("direction", ""), partner)
