@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opstap.core.access import can, require_allowed, require_visible
 from opstap.core.audit import file_access_record
 from opstap.core.dashboard import client_sections_for
+from opstap.core.timeline import timeline_for
 from opstap.core.forms import apply_service_errors, errors_as_sentence
 from opstap.core.htmx import is_partial, redirect_after_post
 from opstap.core.models import AuditEvent, Membership, User
@@ -153,7 +154,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": list(client.documents.select_related("uploaded_by"))
         if membership.can(Capability.MANAGE_DOCUMENTS)
         else None,
-        "timeline": _timeline(client, membership),
+        "timeline": _timeline(request.user, client, membership),
         "consent_form": ConsentForm(organisation=client.organisation)
         if membership.can(Capability.MANAGE_CONSENT)
         else None,
@@ -166,19 +167,13 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "clients/detail.html", context)
 
 
-def _timeline(client: Client, membership: Membership) -> list[AuditEvent]:
-    """The file's history; what a role may not see elsewhere on the page stays unnamed here."""
+def _timeline(user: User, client: Client, membership: Membership) -> list[AuditEvent]:
+    """The file's history, each event only for who may open its object (core/timeline.py);
+    documents stay unnamed for who may not see them on this page."""
     hidden_types = set()
     if not membership.can(Capability.MANAGE_DOCUMENTS):
         hidden_types.add(ClientDocument._meta.label_lower)
-    events = list(
-        AuditEvent.objects.filter(client=client).select_related("actor")[:TIMELINE_LENGTH]
-    )
-    for event in events:
-        event.show_object = (
-            event.object_type != Client._meta.label_lower and event.object_type not in hidden_types
-        )
-    return events
+    return timeline_for(user, client, length=TIMELINE_LENGTH, hidden_types=hidden_types)
 
 
 def _coach_candidates(client: Client) -> list[User]:

@@ -28,6 +28,10 @@ class Capability(models.TextChoices):
     EDIT_CLIENTS = "edit_clients", _("Create and edit client files")
     VIEW_FINANCIAL = "view_financial", _("See income, benefit and loan data")
     VIEW_NATIONAL_NUMBER = "view_national_number", _("See national numbers unmasked")
+    VIEW_SPECIAL_CATEGORIES = (
+        "view_special_categories",
+        _("See residence status, disability and minority background"),
+    )
     MANAGE_CONSENT = "manage_consent", _("Record and withdraw consent")
     MANAGE_DOCUMENTS = "manage_documents", _("Upload client documents")
     MANAGE_MEMBERS = "manage_members", _("Manage members and roles")
@@ -51,6 +55,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.EDIT_CLIENTS,
             C.VIEW_FINANCIAL,
             C.VIEW_NATIONAL_NUMBER,
+            C.VIEW_SPECIAL_CATEGORIES,
             C.MANAGE_CONSENT,
             C.MANAGE_DOCUMENTS,
             C.MANAGE_MEMBERS,
@@ -67,6 +72,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.EDIT_CLIENTS,
             C.VIEW_FINANCIAL,
             C.VIEW_NATIONAL_NUMBER,
+            C.VIEW_SPECIAL_CATEGORIES,
             C.MANAGE_CONSENT,
             C.MANAGE_DOCUMENTS,
             C.VIEW_LOANS,
@@ -96,6 +102,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.EDIT_CLIENTS,
             C.VIEW_FINANCIAL,
             C.VIEW_NATIONAL_NUMBER,
+            C.VIEW_SPECIAL_CATEGORIES,
             C.MANAGE_CONSENT,
             C.MANAGE_DOCUMENTS,
             # Municipal business-capital loans (Bbz) are run by benefits officers.
@@ -107,12 +114,35 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.ASSESS_VIABILITY,
         }
     ),
+    # A job coach records the situation at entry, residence status included (it decides which
+    # placements are allowed), but sees no money.
     Role.JOB_COACH: frozenset(
-        {C.VIEW_ALL_CLIENTS, C.EDIT_CLIENTS, C.MANAGE_CONSENT, C.MANAGE_DOCUMENTS, C.WRITE_PLANS}
+        {
+            C.VIEW_ALL_CLIENTS,
+            C.EDIT_CLIENTS,
+            C.VIEW_SPECIAL_CATEGORIES,
+            C.MANAGE_CONSENT,
+            C.MANAGE_DOCUMENTS,
+            C.WRITE_PLANS,
+        }
     ),
     Role.PROGRAMME_MANAGER: frozenset({C.VIEW_ALL_CLIENTS, C.VIEW_AGGREGATES, C.MANAGE_PROGRAMMES}),
     # Auditors read aggregated, pseudonymised figures only: no client file at all.
     Role.AUDITOR: frozenset({C.VIEW_AGGREGATES}),
+}
+
+
+# The fields of a client file that not every role that opens the file may read, and the
+# capability each needs (docs/security.md, "Who sees which field"). Pages, exports and the
+# client's timeline follow this table; a test renders the file for every role against it.
+SENSITIVE_CLIENT_FIELDS: dict[str, str] = {
+    "national_number": C.VIEW_NATIONAL_NUMBER,
+    "income_source": C.VIEW_FINANCIAL,
+    "income_monthly": C.VIEW_FINANCIAL,
+    "iban": C.VIEW_FINANCIAL,
+    "residence_status": C.VIEW_SPECIAL_CATEGORIES,
+    "has_disability": C.VIEW_SPECIAL_CATEGORIES,
+    "minority_background": C.VIEW_SPECIAL_CATEGORIES,
 }
 
 
