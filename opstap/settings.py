@@ -130,6 +130,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "opstap.core.middleware.ActiveOrganisationMiddleware",
+    "opstap.core.access_log.FileAccessMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from opstap.core.access import can
+from opstap.core.access_log import log_read
 from opstap.core.models import User
 from opstap.core.roles import Capability
 
@@ -61,6 +62,7 @@ def get_registration_for_user(
     if registration is None:
         raise Http404
     registration.activity = activity
+    log_read(registration)
     return registration
 
 

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from opstap.core.access import can
-from opstap.core.models import User
+from opstap.core.access_log import log_read
+from opstap.core.models import FileAccess, User
 from opstap.core.roles import Capability
 
 from .models import Client, ClientDocument, Consent
@@ -23,6 +24,7 @@ def get_client_for_user(user: User, pk: int, *, write: bool = False) -> Client:
         raise Http404
     if write and not can(user, Capability.EDIT_CLIENTS):
         raise PermissionDenied
+    log_read(client)
     return client
 
 
@@ -58,6 +60,7 @@ def get_shared_client_for_user(user: User, pk: int) -> Client:
     )
     if client is None:
         raise Http404
+    log_read(client, purpose=FileAccess.Purpose.SHARED_FILE)
     return client
 
 

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from opstap.core.models import User
 
 
+def is_national_number_query(text: str) -> bool:
+    """A search for a BSN (9 digits) or a Belgian national number (11), punctuation aside."""
+    compact = "".join(ch for ch in (text or "") if ch.isalnum())
+    return compact.isdigit() and len(compact) in (9, 11)
+
+
 class ClientQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ClientQuerySet:
         """Clients of the active organisation the user may open; none for anyone else."""
@@ -75,7 +81,7 @@ class ClientQuerySet(models.QuerySet):
         if not text:
             return self
         compact = "".join(ch for ch in text if ch.isalnum()).upper()
-        if compact.isdigit() and len(compact) in (9, 11):
+        if is_national_number_query(text):
             if not by_national_number:
                 return self.none()
             return self.filter(national_number_hash=crypto.lookup_hash(compact))

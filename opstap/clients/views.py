@@ -11,19 +11,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opstap.core.access import can, require_allowed, require_visible
-from opstap.core.audit import file_access_record
+from opstap.core.access_log import log_read, log_reads
 from opstap.core.dashboard import client_sections_for
-from opstap.core.timeline import timeline_for
 from opstap.core.forms import apply_service_errors, errors_as_sentence
 from opstap.core.htmx import is_partial, redirect_after_post
-from opstap.core.models import AuditEvent, Membership, User
+from opstap.core.models import AuditEvent, FileAccess, Membership, User
 from opstap.core.roles import Capability
+from opstap.core.timeline import timeline_for
 
 from . import services
 from .access import get_client_for_user, get_consent_for_user, get_document_for_user
 from .choices import ConsentPurpose
 from .forms import ClientFilterForm, ClientForm, ConsentForm, DocumentForm
 from .models import Client, ClientDocument
+from .querysets import is_national_number_query
 
 TIMELINE_LENGTH = 50
 
@@ -54,6 +55,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
         if data["gender"]:
             clients = clients.filter(gender=data["gender"])
     page = Paginator(clients, per_page=25).get_page(request.GET.get("page"))
+    if form.is_valid() and is_national_number_query(form.cleaned_data["q"]):
+        # A lookup by national number finds a person, not a list: logged as a file read.
+        log_reads(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
@@ -140,12 +144,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_user(request.user, pk)
     membership = request.membership  # type: ignore[attr-defined]
-    file_access_record(
-        user=request.user,
-        organisation=membership.organisation,
-        client=client,
-        purpose="client_detail",
-    )
+    log_read(client, purpose=FileAccess.Purpose.CLIENT_DETAIL)
     consents = list(client.consents.select_related("partner", "recorded_by", "withdrawn_by"))
     context = {
         "client": client,
@@ -271,12 +270,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
     document = get_document_for_user(request.user, pk, document_pk)
-    file_access_record(
-        user=request.user,
-        organisation=document.client.organisation,
-        client=document.client,
-        purpose="document_download",
-    )
+    log_read(document.client, purpose=FileAccess.Purpose.DOCUMENT_DOWNLOAD)
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,

@@ -22,11 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opstap.clients.models import Client, ClientCoach
 from opstap.core.access import active_membership
-from opstap.core.audit import file_access_record
 from opstap.core.converters import parse_id
 from opstap.core.forms import apply_service_errors, errors_as_sentence
 from opstap.core.htmx import is_partial, redirect_after_post
-from opstap.core.models import FileAccess, Membership, User
+from opstap.core.models import Membership, User
 from opstap.core.roles import Role
 from opstap.journeys.models import Trajectory
 
@@ -202,12 +201,6 @@ def _trajectory(page: CoachingPage, pk: int | None) -> Trajectory | None:
 @require_GET
 def client_coaching(request: HttpRequest, client_pk: int) -> HttpResponse:
     client = get_client_for_coaching(request.user, client_pk)
-    file_access_record(
-        user=request.user,
-        organisation=client.organisation,
-        client=client,
-        purpose=FileAccess.Purpose.CLIENT_DETAIL,
-    )
     page = CoachingPage(request, client)
     context = {
         "client": client,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from .models import AuditEvent, FileAccess, Organisation, User
+from .models import AuditEvent, Organisation, User
 
 # Values of these fields never enter the audit log; the log only says they changed.
 # Special-category values are left out too: withdrawing consent must erase them everywhere.
@@ -64,9 +64,3 @@ def audit_record(
         client=client,
         changes=changes,
     )
-
-
-def file_access_record(
-    *, user: User, organisation: Organisation, client: models.Model, purpose: str
-) -> None:
-    FileAccess.objects.create(user=user, organisation=organisation, client=client, purpose=purpose)

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from opstap.core.access import can
+from opstap.core.access_log import log_read
 from opstap.core.models import User
 from opstap.core.roles import Capability
 
@@ -23,6 +24,7 @@ def get_trajectory_for_user(user: User, pk: int, *, write: bool = False) -> Traj
         raise Http404
     if write and not can(user, Capability.EDIT_CLIENTS):
         raise PermissionDenied
+    log_read(trajectory)
     return trajectory
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from opstap.core.access import active_membership
+from opstap.core.access_log import log_read
 from opstap.core.models import User
 from opstap.core.roles import Capability
 
@@ -42,6 +43,7 @@ def get_application_for_user(
     except LoanApplication.DoesNotExist:
         raise Http404 from None
     _check_write(user, capability)
+    log_read(application)
     return application
 
 
@@ -55,4 +57,5 @@ def get_loan_for_user(user: User, pk: int, *, write: bool = False) -> Loan:
     except Loan.DoesNotExist:
         raise Http404 from None
     _check_write(user, Capability.SERVICE_LOANS if write else None)
+    log_read(loan)
     return loan

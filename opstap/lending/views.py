@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opstap.clients.access import get_client_for_user
 from opstap.clients.models import Client, normalise_for_search
 from opstap.core.access import require_allowed, require_visible
-from opstap.core.audit import file_access_record
+from opstap.core.access_log import log_read, log_reads
 from opstap.core.converters import parse_id
 from opstap.core.forms import apply_service_errors
 from opstap.core.htmx import is_partial, redirect_after_post
@@ -726,6 +726,8 @@ def loan_list(request: HttpRequest) -> HttpResponse:
 def loan_export(request: HttpRequest) -> HttpResponse:
     membership = _viewer(request)
     loans, _form = filtered_loans(request, membership)
+    loans = list(loans)
+    log_reads(loans)
     response = HttpResponse(exports.loans_xlsx(loans), content_type=exports.XLSX)
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="loans-{stamp}.xlsx"'
@@ -1118,15 +1120,10 @@ def loan_close(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def loan_contract(request: HttpRequest, pk: int) -> HttpResponse:
     """The contract with its schedule as PDF, in the client's language."""
-    membership = _viewer(request)
+    _viewer(request)
     loan = get_loan_for_user(request.user, pk)
     content = pdf.contract_pdf(loan)
-    file_access_record(
-        user=request.user,
-        organisation=membership.organisation,
-        client=loan.client,
-        purpose=FileAccess.Purpose.DOCUMENT_DOWNLOAD,
-    )
+    log_read(loan.client, purpose=FileAccess.Purpose.DOCUMENT_DOWNLOAD)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="contract-{loan.reference}.pdf"'
     return response

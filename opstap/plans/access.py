@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from opstap.core.access import active_membership
+from opstap.core.access_log import log_read
 from opstap.core.models import User
 from opstap.core.roles import Capability
 
@@ -38,6 +39,7 @@ def get_plan_for_user(user: User, pk: int, *, write: bool = False) -> BusinessPl
         raise Http404 from None
     if write:
         _require(user, Capability.WRITE_PLANS)
+    log_read(plan)
     return plan
 
 
@@ -66,4 +68,5 @@ def get_assessment_for_user(user: User, pk: int, *, decide: bool = False) -> Via
         raise Http404 from None
     if decide:
         _require(user, Capability.ASSESS_VIABILITY)
+    log_read(assessment.plan)
     return assessment

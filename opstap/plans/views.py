@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opstap.clients.access import get_client_for_user
 from opstap.core.access import active_membership, can, require_allowed, require_visible
-from opstap.core.audit import file_access_record
+from opstap.core.access_log import log_read
 from opstap.core.forms import apply_service_errors, errors_as_sentence
 from opstap.core.htmx import is_partial
 from opstap.core.models import FileAccess
@@ -651,12 +651,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _record_download(request: HttpRequest, version: PlanVersion) -> None:
-    file_access_record(
-        user=request.user,
-        organisation=version.plan.organisation,
-        client=version.plan.client,
-        purpose=FileAccess.Purpose.DOCUMENT_DOWNLOAD,
-    )
+    log_read(version.plan.client, purpose=FileAccess.Purpose.DOCUMENT_DOWNLOAD)
 
 
 @login_required

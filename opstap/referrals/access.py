@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from opstap.core.access import active_membership
+from opstap.core.access_log import log_read
 from opstap.core.models import User
 from opstap.core.roles import Capability
 
@@ -30,6 +31,13 @@ def get_referral_for_user(user: User, pk: int, *, write: bool = False) -> Referr
         raise Http404
     if write and not may_move(user, referral):
         raise PermissionDenied
+    membership = active_membership(user)
+    if membership is not None and (
+        referral.organisation_id == membership.organisation_id or referral.file_shared
+    ):
+        # A partner without the client's consent sees that a referral exists, not whom it is
+        # about: that is no read of the file.
+        log_read(referral)
     return referral
 
 

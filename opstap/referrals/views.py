@@ -16,7 +16,6 @@ from opstap.clients.access import get_client_for_user, get_shared_client_for_use
 from opstap.clients.choices import ConsentPurpose
 from opstap.clients.models import Client
 from opstap.core.access import require_allowed, require_visible
-from opstap.core.audit import file_access_record
 from opstap.core.converters import parse_id
 from opstap.core.forms import apply_service_errors, errors_as_sentence
 from opstap.core.htmx import is_partial, redirect_after_post
@@ -298,12 +297,6 @@ def shared_file(request: HttpRequest, pk: int) -> HttpResponse:
     if referral.organisation_id == membership.organisation_id or not referral.file_shared:
         raise Http404
     client = get_shared_client_for_user(request.user, referral.client_id)
-    file_access_record(
-        user=request.user,
-        organisation=membership.organisation,
-        client=client,
-        purpose=FileAccess.Purpose.SHARED_FILE,
-    )
     return render(
         request,
         "referrals/shared_file.html",

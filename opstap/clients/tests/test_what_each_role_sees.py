@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from opstap.clients.tests.factories import ClientFactory
 from opstap.coaching import services as coaching
-from opstap.core import crypto
 from opstap.coaching.tests.factories import assign
+from opstap.core import crypto
 from opstap.core.roles import SENSITIVE_CLIENT_FIELDS, Capability, Role, capabilities_of
 from opstap.lending import services as lending
 from opstap.lending.tests.helpers import disbursed_loan

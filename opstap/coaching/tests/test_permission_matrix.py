@@ -71,6 +71,10 @@ MATRIX = [
 # Pages about one object of an organisation: these also run against the other one's object.
 OBJECT_PAGES = {row[0] for row in MATRIX} - {"coaching:me", "coaching:volunteers"}
 
+# The GET pages that show a client's data: answered 200, each leaves FileAccess rows (the
+# access doors log them, core/access_log.py); every other request leaves none.
+SHOWS_CLIENT_DATA = {"coaching:client", "coaching:note_edit", "coaching:suggestions"}
+
 
 @dataclass
 class Side:
@@ -267,9 +271,8 @@ def test_permission_matrix(row, persona, scope, data, login):
     refused = persona == ANONYMOUS or expected in (403, 404)
     if refused or method == "GET":
         after = snapshot(data.sides)
-        if not refused and name == "coaching:client":
-            # Opening the coaching page is a look at the file (one FileAccess row).
-            assert after.pop("FileAccess") == before.pop("FileAccess") + 1
+        if not refused and name in SHOWS_CLIENT_DATA:
+            assert after.pop("FileAccess") > before.pop("FileAccess"), name
         assert after == before
     if method == "POST" and not refused:
         assert not response["Location"].startswith("/login/")

@@ -31,8 +31,9 @@ PINNED = {
     # + count, page of loans with client, product and officer, officers for the filter
     "list": 7,
     # + loan (with client, product, officer, application), versions, instalments of every
-    #   version, transactions with their users, the ledger (one grouped query)
-    "detail": 9,
+    #   version, transactions with their users, the ledger (one grouped query), the access-log
+    #   row
+    "detail": 10,
     # + applications (with client, product, preparer, route), their votes with members,
     #   their documents
     "committee": 7,

@@ -284,7 +284,20 @@ PAGES: dict[tuple[str, str], Page] = {
     ),
 }
 
-DOWNLOADS = {"plans:pdf", "plans:export"}
+# The GET pages that show a client's data: answered 200, each leaves FileAccess rows (the
+# access doors log them, core/access_log.py); every other request leaves none.
+SHOWS_CLIENT_DATA = {
+    "plans:pdf",
+    "plans:export",
+    "plans:assessment",
+    "plans:client_plans",
+    "plans:compare",
+    "plans:detail",
+    "plans:financial",
+    "plans:import",
+    "plans:section",
+    "plans:summary",
+}
 
 
 def snapshot() -> dict[str, Any]:
@@ -335,9 +348,8 @@ def test_permission_matrix(row, persona, scope, data, login):
     refused = persona == ANONYMOUS or expected in (403, 404)
     if refused or method == "GET":
         after = snapshot()
-        if not refused and name in DOWNLOADS:
-            # A download is a look at the client's file: one FileAccess row, nothing else.
-            assert after.pop("accesses") == before.pop("accesses") + 1
+        if not refused and name in SHOWS_CLIENT_DATA:
+            assert after.pop("accesses") == before.pop("accesses") + 1, name
         assert after == before
     else:
         assert not response["Location"].startswith("/login/")

@@ -26,10 +26,10 @@ PINNED = {
     # + count, page of plans with their client and latest version (subqueries)
     "plans:list": 6,
     # + plan with client (access), version, comments with authors and versions; the stored
-    #   evaluation is shown, nothing is recalculated on a page view
-    "plans:financial": 7,
-    # + plan, version
-    "plans:summary": 6,
+    #   evaluation is shown, nothing is recalculated on a page view; the access-log row
+    "plans:financial": 8,
+    # + plan, version, the access-log row
+    "plans:summary": 7,
     # + count, page of assessments with plan and client
     "plans:assessments": 6,
 }
