@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "opstap.imports",
     "opstap.lending",
     "opstap.plans",
+    "opstap.privacy",
     "opstap.demo",
 ]
 

@@ -123,6 +123,10 @@ class Client(models.Model):
         _("minority background (including marginalised communities)"), null=True, blank=True
     )
 
+    # Restriction of processing (GDPR art. 18): the file is kept but read-only and left out
+    # of lists until the restriction is lifted (docs/privacy.md).
+    processing_restricted = models.BooleanField(_("processing restricted"), default=False)
+
     adviser = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

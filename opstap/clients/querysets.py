@@ -100,7 +100,8 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(postcode__gte=compact, postcode__lt=f"{compact} ~")
 
     def for_list(self) -> ClientQuerySet:
-        return self.select_related("adviser")
+        """Files for a list: a file whose processing is restricted is left out (docs/privacy.md)."""
+        return self.filter(processing_restricted=False).select_related("adviser")
 
 
 class ConsentQuerySet(models.QuerySet):

@@ -56,6 +56,10 @@ CONSENT_ALREADY_WITHDRAWN = _("This consent was already withdrawn.")
 CONSENT_DUPLICATE = _("An active consent for this purpose already exists.")
 COACH_NOT_MEMBER = _("This person is not an active member of your organisation.")
 ADVISER_NOT_MEMBER = _("The adviser must be an active member of your organisation.")
+PROCESSING_RESTRICTED = _(
+    "Processing of this file is restricted: it can be read and exported, not changed. "
+    "Lift the restriction first."
+)
 
 SPECIAL_CATEGORY_FIELDS = ("has_disability", "minority_background")
 AUDITED_FIELDS = (
@@ -99,6 +103,12 @@ def _snapshot(client: Client) -> dict[str, Any]:
         else:
             values[name] = getattr(client, name)
     return values
+
+
+def ensure_processing_allowed(client: Client) -> None:
+    """Refuse a change to a file whose processing is restricted (GDPR art. 18)."""
+    if client.processing_restricted:
+        raise ValidationError(PROCESSING_RESTRICTED, code="processing_restricted")
 
 
 def has_active_consent(client: Client, purpose: str, partner: Organisation | None = None) -> bool:
@@ -328,6 +338,7 @@ def client_create(
 def client_update(
     *, actor: User, client: Client, data: dict[str, Any], duplicate_override_reason: str = ""
 ) -> Client:
+    ensure_processing_allowed(client)
     organisation = client.organisation
     cleaned = clean_client_data(organisation=organisation, data=data, client=client)
     merged_identity = {
@@ -374,6 +385,7 @@ def client_update(
 def coach_assign(
     *, actor: User, client: Client, coach: User, on: datetime.date | None = None
 ) -> ClientCoach:
+    ensure_processing_allowed(client)
     if not coach.memberships.active().filter(organisation=client.organisation).exists():
         raise ValidationError({"coach": ValidationError(COACH_NOT_MEMBER, code="coach_not_member")})
     assignment, created = ClientCoach.objects.get_or_create(
@@ -418,6 +430,7 @@ def consent_record(
     legal_basis: str = LegalBasis.CONSENT,
     partner: Organisation | None = None,
 ) -> Consent:
+    ensure_processing_allowed(client)
     errors: dict[str, ValidationError] = {}
     if given_on > timezone.localdate():
         errors["given_on"] = ValidationError(CONSENT_DATE_FUTURE, code="consent_date_future")
@@ -508,6 +521,7 @@ def document_add(*, actor: User, client: Client, kind: str, upload: UploadedFile
     is its own transaction boundary: a caller's outer transaction that rolls back later would
     leave the file behind.
     """
+    ensure_processing_allowed(client)
     content_type = check_upload(upload)
     document = ClientDocument(
         client=client,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.db import models, router, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role, capabilities_of
@@ -199,8 +200,117 @@ def register_action_labels(labels: dict[str, object]) -> None:
         ACTION_LABELS.setdefault(action, label)
 
 
-class AuditEvent(models.Model):
+class AppendOnlyError(RuntimeError):
+    """An audit or access-log row was about to be changed or removed: the logs are evidence."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows are added (one by one or in bulk, always chained), never changed or removed."""
+
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        from .audit import chain_rows
+
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            chain_rows(self.model, objs, using=self.db)
+            return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError(f"{self.model._meta.label} rows cannot be changed")
+
+    def bulk_update(self, objs, fields, batch_size=None):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError(f"{self.model._meta.label} rows cannot be changed")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError(f"{self.model._meta.label} rows cannot be deleted")
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+
+class ChainedLogRow(models.Model):
+    """A row of a hash-chained, append-only log (see opstap.core.audit, "The chain").
+
+    `row_hash` is the SHA-256 of the row's content and `previous_hash`, the hash of the row
+    before it in the same organisation's log; a changed, removed or inserted row breaks every
+    link after it, which `opstap audit verify` names.
+    """
+
+    # "events" or "accesses": the name of the chain this model's rows belong to.
+    CHAIN_LOG = ""
+    # The columns (attnames) whose values the hash covers, in the canonical JSON.
+    CHAIN_FIELDS: tuple[str, ...] = ()
+    TIME_FIELD = ""
+
+    previous_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} rows cannot be changed")
+        from .audit import chain_rows
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            chain_rows(type(self), [self], using=using)
+            super().save(*args, **kwargs)
+
+    save.alters_data = True  # type: ignore[attr-defined]
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError(f"{self._meta.label} rows cannot be deleted")
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+
+
+class AuditChainHead(models.Model):
+    """The last link of one organisation's log: writers lock this row (SELECT … FOR UPDATE),
+    so two transactions never chain onto the same previous row; `length` and `last_hash` let
+    the verification notice rows cut off at the end."""
+
+    class Log(models.TextChoices):
+        EVENTS = "events", _("audit events")
+        ACCESSES = "accesses", _("file accesses")
+
+    # "<log>:<organisation id>" ("events:0" for events without an organisation): a plain key,
+    # because a unique constraint over a nullable organisation would allow two heads.
+    chain = models.CharField(max_length=40, primary_key=True)
+    log = models.CharField(max_length=16, choices=Log.choices)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    length = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+
+    def __str__(self) -> str:
+        return self.chain
+
+
+class AuditEvent(ChainedLogRow):
     """Who changed what, written by the service that made the change, in its transaction."""
+
+    CHAIN_LOG = "events"
+    CHAIN_FIELDS = (
+        "organisation_id",
+        "actor_id",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "client_id",
+        "changes",
+        "created_at",
+    )
+    TIME_FIELD = "created_at"
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, related_name="audit_events"
@@ -212,12 +322,20 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.CharField(_("object id"), max_length=64)
     object_repr = models.CharField(_("object"), max_length=200)
-    # Lets an admin filter the log by client without decoding object types.
+    # Lets an admin filter the log by client without decoding object types. No database
+    # constraint and no cascade: erasing a client must leave the audit rows, and their
+    # client_id, exactly as they were hashed.
     client = models.ForeignKey(
-        "clients.Client", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "clients.Client",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Set when the row is built, not by the database: the hash covers it before the insert.
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -260,12 +378,24 @@ class AuditEvent(models.Model):
         return rows
 
 
-class FileAccess(models.Model):
+class FileAccess(ChainedLogRow):
     """One look at a client file: who, which file, when, through which page."""
+
+    CHAIN_LOG = "accesses"
+    CHAIN_FIELDS = ("organisation_id", "user_id", "client_id", "purpose", "accessed_at")
+    TIME_FIELD = "accessed_at"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="file_accesses")
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="accesses")
+    # As on AuditEvent: who looked at a file stays on record after the file is erased. Nullable
+    # only so that lists join the client with a LEFT JOIN and still show such rows.
+    client = models.ForeignKey(
+        "clients.Client",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="accesses",
+    )
 
     class Purpose(models.TextChoices):
         CLIENT_DETAIL = "client_detail", _("Client file opened")
@@ -276,7 +406,7 @@ class FileAccess(models.Model):
     # or one of the Purpose values for downloads and partner access. No choices: a new page with
     # personal data must not need a migration to be logged.
     purpose = models.CharField(_("page"), max_length=100)
-    accessed_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    accessed_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-accessed_at", "-id"]
