@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 # Playwright's sync API runs an asyncio event loop in the main thread. Django sees that
 # running loop and refuses ORM calls from the test code (fixtures, factories, assertions on
@@ -100,17 +107,61 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+# Runs in every page before its own scripts: each Content-Security-Policy violation the
+# browser sees (a blocked inline script or style, eval, a foreign source) is written to the
+# console with this marker, which the context fixture collects and fails the test on.
+CSP_MARKER = "opstap-csp-violation"
+REPORT_CSP_VIOLATIONS = f"""
+document.addEventListener("securitypolicyviolation", function (event) {{
+  console.error("{CSP_MARKER}: " + JSON.stringify({{
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    page: event.documentURI,
+    source: event.sourceFile + ":" + event.lineNumber,
+    sample: event.sample
+  }}));
+}});
+"""
+# Chromium's own console messages about the policy headers: a CSP violation (also when the
+# event above could not be seen, e.g. in a frame) and a Permissions-Policy it cannot parse.
+HEADER_PROBLEMS = re.compile(
+    r"Content Security Policy|Content-Security-Policy|Permissions-Policy|Permissions policy"
+)
+
+
+def watch_security_policy(context: BrowserContext) -> list[str]:
+    """From now on, every page of `context` reports what the security headers blocked or
+    could not parse, into the returned list."""
+    problems: list[str] = []
+
+    def collect(message: ConsoleMessage) -> None:
+        text = message.text
+        if text.startswith(CSP_MARKER) or HEADER_PROBLEMS.search(text):
+            where = message.location.get("url") or (message.page.url if message.page else "")
+            problems.append(f"{text} (at {where})")
+
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    context.on("console", collect)
+    return problems
+
+
 @pytest.fixture
 def context(browser: Browser, live_server) -> Iterator[BrowserContext]:
-    """A fresh browser profile per test (no cookies carried over), English, desktop size."""
+    """A fresh browser profile per test (no cookies carried over), English, desktop size.
+
+    Every page of the context reports the CSP violations it sees; the test fails on any, so
+    the whole browser suite checks every page and htmx swap it visits against the policy.
+    """
     context = browser.new_context(
         base_url=live_server.url,
         locale="en-GB",
         viewport={"width": 1280, "height": 900},
     )
     context.set_default_timeout(ACTION_TIMEOUT_MS)
+    problems = watch_security_policy(context)
     yield context
     context.close()
+    assert not problems, "The browser reported security policy problems:\n" + "\n".join(problems)
 
 
 @pytest.fixture
