@@ -578,7 +578,7 @@ class _Book:
             )
             return
         disbursed_on = candidate.left_on
-        assert disbursed_on is not None
+        assert disbursed_on is not None  # noqa: S101 for mypy: funded candidates left financing
         months = _months_between(disbursed_on, today)
         if scenario.name == "closed":
             term = self._term(spec, high=months - 1)

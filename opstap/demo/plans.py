@@ -1164,7 +1164,7 @@ class _Plans:
 
     def _assess(self, plan: BusinessPlan, case: dict[str, Any], draft: _Draft) -> None:
         rng, officer = self.rng, self.assessor
-        assert officer is not None
+        assert officer is not None  # noqa: S101 for mypy: set before any plan is assessed
         requested = case["requested"]
         assessment = services.assessment_request(
             actor=officer,

@@ -699,7 +699,7 @@ class StartStep(Step):
         return {"start_month": self.financial.get("start_month", "")}
 
     def values(self) -> dict[str, Any]:
-        assert self.form is not None
+        assert self.form is not None  # noqa: S101 for mypy: called only once the form is valid
         return {"start_month": self.form.cleaned_data["start_month"]}
 
     def field_names(self) -> dict[str, str]:
@@ -716,7 +716,7 @@ class InvestmentsStep(Step):
         return {"working_capital": self.financial.get("working_capital", "")}
 
     def values(self) -> dict[str, Any]:
-        assert self.form is not None
+        assert self.form is not None  # noqa: S101 for mypy: called only once the form is valid
         working = self.form.cleaned_data["working_capital"]
         return {
             **super().values(),
@@ -741,7 +741,7 @@ class FinancingStep(Step):
         }
 
     def values(self) -> dict[str, Any]:
-        assert self.form is not None
+        assert self.form is not None  # noqa: S101 for mypy: called only once the form is valid
         amount = self.form.cleaned_data["own_contribution_amount"]
         own = None
         if amount is not None:
@@ -809,7 +809,7 @@ class OperatingStep(Step):
         return initial
 
     def values(self) -> dict[str, Any]:
-        assert self.form is not None
+        assert self.form is not None  # noqa: S101 for mypy: called only once the form is valid
         data = self.form.cleaned_data
         mode = data["revenue_mode"]
         growth = data["growth_per_year"]

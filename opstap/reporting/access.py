@@ -27,7 +27,7 @@ def require_reports(user: User) -> Membership:
     membership = active_membership(user)
     if not can_see_reports(membership):
         raise Http404
-    assert membership is not None
+    assert membership is not None  # noqa: S101 for mypy: can_see_reports() refused None
     return membership
 
 

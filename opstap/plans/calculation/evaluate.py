@@ -582,7 +582,7 @@ def _check_debt_service(f: _Figures) -> Check:
     params = {"threshold": _ratio(threshold)}
     serviced = [year for year in f.years if year.debt_service_coverage is not None]
     for year in serviced:
-        assert year.debt_service_coverage is not None
+        assert year.debt_service_coverage is not None  # noqa: S101 for mypy: None filtered out above
         params[f"coverage_year{year.year}"] = _ratio(year.debt_service_coverage)
     if not serviced:
         reason = "The plan has no loan repayments or interest in its three years to cover."
@@ -642,7 +642,7 @@ def _coverage_condition(f: _Figures) -> Condition | None:
     if [year.year for year in below] != [1]:
         return None
     coverage = f.years[0].debt_service_coverage
-    assert coverage is not None
+    assert coverage is not None  # noqa: S101 for mypy: None filtered out above
     threshold = f.plan.dscr_threshold
     reason = (
         f"Debt service coverage in year 1 is {_ratio(coverage)}, below the required "

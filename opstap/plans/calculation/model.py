@@ -191,7 +191,7 @@ def _decimal(key: str, value: object, decimals: int = MAX_DECIMALS) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite():
         raise PlanError(key, 'must be a decimal such as "12.50"')
     exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)
+    assert isinstance(exponent, int)  # noqa: S101 for mypy: a finite Decimal's exponent is an int
     if exponent < -decimals:
         raise PlanError(key, f"has more than {decimals} decimal places ({value})")
     if abs(value) > MAX_AMOUNT:
@@ -277,14 +277,14 @@ def validate(plan: FinancialPlan) -> None:
     )
 
     for index, item in enumerate(_items("investments", plan.investments, Investment)):
-        assert isinstance(item, Investment)
+        assert isinstance(item, Investment)  # noqa: S101 for mypy: _items() checked each type
         key = f"investments[{index}]"
         _text(f"{key}.description", item.description)
         _amount(f"{key}.amount", item.amount)
         _month(f"{key}.month", item.month)
         _int(f"{key}.depreciation_years", item.depreciation_years, 0, MAX_DEPRECIATION_YEARS)
     for index, item in enumerate(_items("start_up_costs", plan.start_up_costs, StartUpCost)):
-        assert isinstance(item, StartUpCost)
+        assert isinstance(item, StartUpCost)  # noqa: S101 for mypy: _items() checked each type
         key = f"start_up_costs[{index}]"
         _text(f"{key}.description", item.description)
         _amount(f"{key}.amount", item.amount)
@@ -298,7 +298,7 @@ def validate(plan: FinancialPlan) -> None:
         _amount("own_contribution.amount", own.amount)
         _month("own_contribution.month", own.month)
     for index, item in enumerate(_items("loans", plan.loans, Loan)):
-        assert isinstance(item, Loan)
+        assert isinstance(item, Loan)  # noqa: S101 for mypy: _items() checked each type
         key = f"loans[{index}]"
         _text(f"{key}.description", item.description)
         _amount(f"{key}.amount", item.amount, positive=True)
@@ -314,7 +314,7 @@ def validate(plan: FinancialPlan) -> None:
             allowed = ", ".join(member.value for member in LoanAmortization)
             raise PlanError(f"{key}.amortization", f"must be one of {allowed}")
     for index, item in enumerate(_items("grants", plan.grants, Grant)):
-        assert isinstance(item, Grant)
+        assert isinstance(item, Grant)  # noqa: S101 for mypy: _items() checked each type
         key = f"grants[{index}]"
         _text(f"{key}.description", item.description)
         _amount(f"{key}.amount", item.amount)
@@ -323,13 +323,13 @@ def validate(plan: FinancialPlan) -> None:
     _validate_revenue(plan)
     _rate("cost_of_sales_rate", plan.cost_of_sales_rate, ZERO, ONE, high_open=False)
     for index, item in enumerate(_items("fixed_costs", plan.fixed_costs, FixedCost)):
-        assert isinstance(item, FixedCost)
+        assert isinstance(item, FixedCost)  # noqa: S101 for mypy: _items() checked each type
         key = f"fixed_costs[{index}]"
         _text(f"{key}.description", item.description)
         _amount(f"{key}.monthly_amount", item.monthly_amount)
     for name in ("household_expenses", "other_household_income"):
         for index, item in enumerate(_items(name, getattr(plan, name), HouseholdItem)):
-            assert isinstance(item, HouseholdItem)
+            assert isinstance(item, HouseholdItem)  # noqa: S101 for mypy: _items() checked each type
             _text(f"{name}[{index}].description", item.description)
             _amount(f"{name}[{index}].amount", item.amount)
 
@@ -356,7 +356,7 @@ def _validate_revenue(plan: FinancialPlan) -> None:
             _amount("revenue.monthly", revenue.monthly)
         _growth("revenue.growth_per_year", revenue.growth_per_year)
     for index, line in enumerate(lines):
-        assert isinstance(line, RevenueLine)
+        assert isinstance(line, RevenueLine)  # noqa: S101 for mypy: _items() checked each type
         key = f"revenue_lines[{index}]"
         _text(f"{key}.description", line.description)
         _amount(f"{key}.price", line.price, decimals=MAX_DECIMALS)
