@@ -55,3 +55,11 @@ def test_htmx_injects_no_indicator_style(page, live_server) -> None:
     assert page.evaluate("htmx.config.includeIndicatorStyles") is False
     assert page.evaluate("htmx.config.allowEval") is False
     assert page.locator("head style").count() == 0
+
+
+@pytest.mark.parametrize("path", ["/admin/login/", "/password-reset/", "/no-such-page/"])
+def test_pages_no_other_browser_test_opens_keep_the_policy(page, live_server, path) -> None:
+    # The context fixture fails the test on any violation these pages cause.
+    page.goto(path)
+    page.wait_for_load_state("load")
+    assert page.locator("main, #container").count() >= 1  # the page rendered
