@@ -61,6 +61,8 @@ def _fast_and_private(settings, tmp_path):
         },
     }
     settings.LANGUAGE_CODE = "en"
+    # Tests sign in with force_login; the second factor has its own tests (test_signin.py).
+    settings.OPSTAP_MFA_REQUIRED = False
 
 
 @dataclass

@@ -7,6 +7,7 @@ nothing but Python.
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -117,7 +118,12 @@ INSTALLED_APPS = [
     "opstap.imports",
     "opstap.lending",
     "opstap.plans",
+    "opstap.privacy",
     "opstap.demo",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -130,12 +136,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "opstap.core.middleware.ActiveOrganisationMiddleware",
+    "opstap.core.signin.SignInPolicyMiddleware",
     "opstap.core.access_log.FileAccessMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised while signing in into our page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "opstap.urls"
@@ -187,8 +197,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "opstap.core.signin.EmailBackend",
 ]
+
+# Signing in (docs/security.md, "Signing in").
+# Failed attempts per account and, separately, per network address before a lockout.
+AXES_FAILURE_LIMIT = env_int("OPSTAP_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("OPSTAP_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "opstap.core.signin.lockout_username"
+AXES_LOCKOUT_CALLABLE = "opstap.core.signin.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Behind a reverse proxy, the client's address comes from X-Forwarded-For (one proxy).
+AXES_IPWARE_PROXY_COUNT = env_int("OPSTAP_PROXY_COUNT", 0) or None
+# Password-reset e-mails per hour, per address and per network address.
+OPSTAP_RESET_LIMIT = env_int("OPSTAP_RESET_LIMIT", 5)
+# A second factor for every member whose roles open client files; the demo logins' domain
+# may be exempted for a local demo (`make run` does), never on a real server.
+OPSTAP_MFA_REQUIRED = env_bool("OPSTAP_MFA_REQUIRED", True)
+OPSTAP_MFA_EXEMPT_DOMAINS = [d.lower() for d in env_list("OPSTAP_MFA_EXEMPT_DOMAINS", [])]
+OTP_TOTP_ISSUER = "Opstap"
+# Minutes without a request before the session ends (a warning comes two minutes before).
+OPSTAP_IDLE_MINUTES = env_int("OPSTAP_IDLE_MINUTES", 30)
+# How long a confirmation of one's password lasts for the most sensitive actions.
+OPSTAP_REAUTH_MINUTES = env_int("OPSTAP_REAUTH_MINUTES", 10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.client_create, name="create"),
     path("<id:pk>/", views.client_detail, name="detail"),
     path("<id:pk>/edit/", views.client_edit, name="edit"),
+    path("<id:pk>/national-number/", views.national_number, name="national_number"),
     path("<id:pk>/consents/", views.consent_record, name="consent_record"),
     path(
         "<id:pk>/consents/<id:consent_pk>/withdraw/",

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opstap.core.access import can, require_allowed, require_visible
 from opstap.core.access_log import log_read, log_reads
@@ -16,6 +16,7 @@ from opstap.core.dashboard import client_sections_for
 from opstap.core.forms import apply_service_errors, errors_as_sentence
 from opstap.core.htmx import is_partial, redirect_after_post
 from opstap.core.models import AuditEvent, FileAccess, Membership, User
+from opstap.core.reauth import require_recent_authentication
 from opstap.core.roles import Capability
 from opstap.core.timeline import timeline_for
 
@@ -104,7 +105,20 @@ def _has_code(form: ClientForm, code: str) -> bool:
 
 
 @login_required
+@require_GET
+@require_recent_authentication
+def national_number(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full national number, on request and after a recent sign-in: the file itself shows
+    only its last digits, so that a screen glimpsed or shared shows no identity number."""
+    client = get_client_for_user(request.user, pk)
+    if not can(request.user, Capability.VIEW_NATIONAL_NUMBER):
+        raise PermissionDenied
+    return render(request, "clients/partials/national_number.html", {"client": client})
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
+@require_recent_authentication
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_user(request.user, pk, write=True)
     membership = request.membership  # type: ignore[attr-defined]

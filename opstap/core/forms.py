@@ -3,7 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.conf import settings
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -107,8 +114,66 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
 
 
 class StyledPasswordResetForm(StyledFormMixin, PasswordResetForm):
-    pass
+    """Sends at most OPSTAP_RESET_LIMIT e-mails per hour per address and per network address.
+    Beyond that nothing is sent, and the page says the same as always: whether an address has
+    an account is never revealed, not even by a throttle."""
+
+    def save(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
+        email = self.cleaned_data["email"].strip().lower()
+        client_ip = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+        keys = [f"opstap:reset:email:{email}", f"opstap:reset:ip:{client_ip}"]
+        for key in keys:
+            cache.add(key, 0, timeout=3600)
+        counts = [cache.incr(key) for key in keys]
+        if max(counts) > settings.OPSTAP_RESET_LIMIT:
+            return
+        super().save(*args, request=request, **kwargs)
 
 
 class StyledSetPasswordForm(StyledFormMixin, SetPasswordForm):
     pass
+
+
+class StyledPasswordChangeForm(StyledFormMixin, PasswordChangeForm):
+    pass
+
+
+class CodeForm(StyledFormMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
+    )
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].split())
+
+
+class ReauthenticateForm(StyledFormMixin, forms.Form):
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    code = CodeForm.base_fields["code"]
+
+    def __init__(self, *args: Any, user: Any, needs_code: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not needs_code:
+            del self.fields["code"]
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This password is not right."), code="wrong_password")
+        return password
+
+    def clean_code(self) -> str:
+        from django_otp import match_token
+
+        code = "".join(self.cleaned_data["code"].split())
+        if match_token(self.user, code) is None:
+            raise forms.ValidationError(
+                _("This code is not right, or it has expired."), code="wrong_code"
+            )
+        return code

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import signin_views, views
 from .forms import LoginForm, StyledPasswordResetForm, StyledSetPasswordForm
 
 urlpatterns = [
@@ -33,6 +33,22 @@ urlpatterns = [
         "password-reset/done/",
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    path("login/verify/", signin_views.two_factor_verify, name="two_factor_verify"),
+    path("account/", signin_views.account, name="account"),
+    path("account/two-factor/", signin_views.two_factor_setup, name="two_factor_setup"),
+    path(
+        "account/recovery-codes/",
+        signin_views.recovery_codes_renew,
+        name="recovery_codes_renew",
+    ),
+    path("account/password/", signin_views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/confirm/", signin_views.reauthenticate, name="reauthenticate"),
+    path("session/keepalive/", signin_views.session_keepalive, name="session_keepalive"),
+    path(
+        "members/<id:pk>/reset-second-factor/",
+        signin_views.member_second_factor_reset,
+        name="member_second_factor_reset",
     ),
     path("organisation/switch/", views.switch_organisation, name="switch_organisation"),
     path("members/", views.member_list, name="members"),

@@ -36,6 +36,7 @@ from opstap.core.converters import parse_id
 from opstap.core.forms import apply_service_errors
 from opstap.core.htmx import is_partial, redirect_after_post
 from opstap.core.models import FileAccess, Membership, User
+from opstap.core.reauth import require_recent_authentication
 from opstap.core.roles import Capability
 from opstap.journeys.services import add_months
 
@@ -1069,7 +1070,7 @@ def _action_view(key: str) -> Callable[[HttpRequest, int], HttpResponse]:
     return view
 
 
-loan_disburse = _action_view("disburse")
+loan_disburse = require_recent_authentication(_action_view("disburse"))
 loan_repay = _action_view("repay")
 loan_waive = _action_view("waive")
 loan_restructure = _action_view("restructure")

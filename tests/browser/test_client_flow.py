@@ -72,6 +72,9 @@ def test_adviser_creates_a_client_records_consent_and_finds_the_file(page: Page,
     expect(page).to_have_url(re.compile(rf"/clients/{client.pk}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Fatima El Amrani-Peeters")
     expect(page.get_by_role("status")).to_contain_text("was created")
+    # The file shows the last digits; the full number comes on request (signed in just now).
+    expect(page.get_by_test_id("national-number")).not_to_contain_text("85")
+    page.get_by_role("button", name="Show in full").click()
     expect(page.get_by_test_id("national-number")).to_contain_text("85")
     assert_accessible(page, "client detail")
 

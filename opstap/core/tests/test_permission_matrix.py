@@ -61,6 +61,7 @@ MATRIX = [
     ("member_edit",               "GET",  200,  404,    404,   404,  404,   404,  404,  404,  404),
     ("member_edit",               "POST", 302,  404,    404,   404,  404,   404,  404,  404,  404),
     ("member_deactivate",         "POST", 302,  404,    404,   404,  404,   404,  404,  404,  404),
+    ("member_second_factor_reset", "POST", 302, 404,    404,   404,  404,   404,  404,  404,  404),
     ("audit_log",                 "GET",  200,  404,    404,   404,  404,   404,  404,  404,  404),
     ("access_log",                "GET",  200,  404,    404,   404,  404,   404,  404,  404,  404),
     ("clients:list",              "GET",  200,  200,    200,   200,  200,   200,  200,  200,  404),
@@ -68,6 +69,7 @@ MATRIX = [
     ("clients:create",            "POST", 302,  302,    403,   403,  403,   302,  302,  403,  404),
     ("clients:detail",            "GET",  200,  200,    200,   200,  200,   200,  200,  200,  404),
     ("clients:edit",              "GET",  200,  200,    403,   403,  403,   200,  200,  403,  404),
+    ("clients:national_number",   "GET",  200,  200,    403,   200,  403,   200,  403,  403,  404),
     ("clients:edit",              "POST", 302,  302,    403,   403,  403,   302,  302,  403,  404),
     ("clients:consent_record",    "POST", 302,  302,    403,   403,  403,   302,  302,  403,  404),
     ("clients:consent_withdraw",  "POST", 302,  302,    403,   403,  403,   302,  302,  403,  404),
@@ -85,8 +87,10 @@ OBJECT_PAGES = {
     "switch_organisation",
     "member_edit",
     "member_deactivate",
+    "member_second_factor_reset",
     "clients:detail",
     "clients:edit",
+    "clients:national_number",
     "clients:consent_record",
     "clients:consent_withdraw",
     "clients:document_upload",
@@ -103,7 +107,12 @@ OWN_NUMBER = belgian_national_number(OWN_BIRTH, 33)
 
 # The GET pages that show a client's data: answered 200, each leaves FileAccess rows (the
 # access doors log them, core/access_log.py); every other request leaves none.
-SHOWS_CLIENT_DATA = {"clients:detail", "clients:document_download", "clients:edit"}
+SHOWS_CLIENT_DATA = {
+    "clients:detail",
+    "clients:document_download",
+    "clients:edit",
+    "clients:national_number",
+}
 
 
 @dataclass
@@ -332,6 +341,12 @@ PAGES: dict[tuple[str, str], Page] = {
         url=lambda s: reverse("member_deactivate", args=[s.target.pk]),
         done=lambda s: not Membership.objects.get(pk=s.target.pk).is_active,
     ),
+    ("member_second_factor_reset", "POST"): Page(
+        url=lambda s: reverse("member_second_factor_reset", args=[s.target.pk]),
+        done=lambda s: AuditEvent.objects.filter(
+            action="member.second_factor_reset", object_id=str(s.target.pk)
+        ).exists(),
+    ),
     ("audit_log", "GET"): Page(url=lambda s: reverse("audit_log")),
     ("access_log", "GET"): Page(url=lambda s: reverse("access_log")),
     ("clients:list", "GET"): Page(url=lambda s: reverse("clients:list")),
@@ -348,6 +363,7 @@ PAGES: dict[tuple[str, str], Page] = {
     ),
     ("clients:detail", "GET"): Page(url=_client_url("clients:detail")),
     ("clients:edit", "GET"): Page(url=_client_url("clients:edit")),
+    ("clients:national_number", "GET"): Page(url=_client_url("clients:national_number")),
     ("clients:edit", "POST"): Page(
         url=_client_url("clients:edit"),
         data=_edit_data,
@@ -480,6 +496,14 @@ def test_matrix_covers_every_url_of_the_app():
         "password_reset_done",
         "password_reset_confirm",
         "password_reset_complete",
+        # One's own account and sign-in steps, the same for every role: test_signin.py.
+        "two_factor_verify",
+        "account",
+        "two_factor_setup",
+        "recovery_codes_renew",
+        "password_change",
+        "reauthenticate",
+        "session_keepalive",
     }
     names = {p.name for p in core_urls.urlpatterns} - skipped
     names |= {f"clients:{p.name}" for p in client_urls.urlpatterns}
@@ -575,9 +599,15 @@ def _secrets_on(page: str) -> dict[str, bool]:
 
 @pytest.mark.django_db
 def test_adviser_sees_income_iban_and_national_number(data, sides, login):
-    # The control for the tests below: the secrets are on the page when the role may see them.
-    page = login(data["adviser"]).get(reverse("clients:detail", args=[sides["own"].client.pk]))
-    assert all(_secrets_on(page.content.decode()).values())
+    # The control for the tests below: the secrets are on the page when the role may see them;
+    # the full national number only when asked for ("Show in full").
+    http = login(data["adviser"])
+    page = http.get(reverse("clients:detail", args=[sides["own"].client.pk])).content.decode()
+    secrets = _secrets_on(page)
+    assert not secrets.pop("national number")
+    assert all(secrets.values())
+    shown = http.get(reverse("clients:national_number", args=[sides["own"].client.pk]))
+    assert _secrets_on(shown.content.decode())["national number"]
 
 
 @pytest.mark.django_db
