@@ -23,9 +23,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from .models import Membership, User
+from .models import Membership, User, register_action_labels
 from .roles import Capability
+
+register_action_labels(
+    {
+        "auth.locked_out": _lazy("Signing in blocked after repeated failures"),
+        "auth.second_factor_set_up": _lazy("Second factor set up"),
+        "auth.password_changed": _lazy("Password changed"),
+        "member.second_factor_reset": _lazy("Second factor reset"),
+    }
+)
 
 # Session keys: when the session last did something, and when the person last proved who
 # they are (password, or password and second factor).
