@@ -11,6 +11,7 @@ urlpatterns = [
     path("referrals/", include("opstap.referrals.urls")),
     path("loans/", include("opstap.lending.urls")),
     path("plans/", include("opstap.plans.urls")),
+    path("privacy/", include("opstap.privacy.urls")),
     path("reports/", include("opstap.reporting.urls")),
     path("imports/", include("opstap.imports.urls")),
     path("", include("opstap.core.urls")),

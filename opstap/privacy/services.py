@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client
@@ -30,6 +31,7 @@ from opstap.core.models import Organisation, User
 from . import registry
 from .choices import ErasureKind, ExportStatus
 from .models import (
+    DataBreach,
     Erasure,
     ExportRequest,
     LegalHold,
@@ -46,6 +48,7 @@ HELD_UNTIL = _("%(hold)s keeps %(what)s until %(date)s")
 HELD_OPEN = _("%(hold)s keeps %(what)s while the loan or decision is still running")
 ALREADY_ERASED = _("This file was already erased.")
 REASON_REQUIRED = _("Give the reason for the erasure (for example the date of the request).")
+EXPORT_NOT_READY = _("This export is not ready, or was already downloaded.")
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
@@ -284,6 +287,55 @@ def processing_restrict(*, actor: User, client: Client, restricted: bool) -> Cli
     return client
 
 
+# Access (GDPR art. 15) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def export_request(*, actor: User, client: Client) -> ExportRequest:
+    """Ask for a copy of the person's data; it is made in the background (tasks.py)."""
+    from .tasks import build_export_task
+
+    export = ExportRequest.objects.create(
+        organisation=client.organisation,
+        client=client,
+        requested_by=actor,
+        language=get_language() or client.organisation.default_language,
+    )
+    audit_record(
+        actor=actor,
+        organisation=client.organisation,
+        action="privacy.export_request",
+        obj=export,
+        client=client,
+    )
+    transaction.on_commit(lambda: build_export_task.enqueue(export.pk))
+    return export
+
+
+@transaction.atomic
+def export_download(*, actor: User, export: ExportRequest) -> bytes:
+    """The ZIP, once: the file is deleted as it is handed out."""
+    claimed = ExportRequest.objects.filter(
+        pk=export.pk, requested_by=actor, status=ExportStatus.READY
+    ).update(status=ExportStatus.DOWNLOADED, downloaded_at=timezone.now())
+    if not claimed:
+        raise ValidationError(EXPORT_NOT_READY, code="not_ready")
+    with default_storage.open(export.file_name, "rb") as handle:
+        content = handle.read()
+    name = export.file_name
+    ExportRequest.objects.filter(pk=export.pk).update(file_name="")
+    audit_record(
+        actor=actor,
+        organisation=export.organisation,
+        action="privacy.export_download",
+        obj=export,
+        client=export.client,
+    )
+    # Deleted once the download is recorded: a rollback must not lose the only copy.
+    transaction.on_commit(lambda: default_storage.delete(name))
+    return content
+
+
 # Retention ---------------------------------------------------------------------------------
 
 
@@ -398,3 +450,50 @@ def retention_run(
         run.rows = sum(sum(r.rows.values()) for r in results)
         run.save(update_fields=["files", "rows"])
     return run
+
+
+# Data breaches (GDPR art. 33/34) -------------------------------------------------------------
+
+BREACH_FIELDS = (
+    "found_at",
+    "nature",
+    "categories",
+    "approximate_people",
+    "consequences",
+    "measures",
+    "authority_notified_at",
+    "people_notified_at",
+    "not_notified_reason",
+)
+
+
+@transaction.atomic
+def breach_record(*, actor: User, organisation: Organisation, data: dict[str, Any]) -> DataBreach:
+    breach = DataBreach.objects.create(
+        organisation=organisation, recorded_by=actor, **{k: data[k] for k in BREACH_FIELDS}
+    )
+    audit_record(
+        actor=actor,
+        organisation=organisation,
+        action="privacy.breach_record",
+        obj=breach,
+        new={k: data[k] for k in BREACH_FIELDS},
+    )
+    return breach
+
+
+@transaction.atomic
+def breach_update(*, actor: User, breach: DataBreach, data: dict[str, Any]) -> DataBreach:
+    before = {k: getattr(breach, k) for k in BREACH_FIELDS}
+    for name in BREACH_FIELDS:
+        setattr(breach, name, data[name])
+    breach.save(update_fields=list(BREACH_FIELDS))
+    audit_record(
+        actor=actor,
+        organisation=breach.organisation,
+        action="privacy.breach_update",
+        obj=breach,
+        old=before,
+        new={k: getattr(breach, k) for k in BREACH_FIELDS},
+    )
+    return breach

@@ -30,7 +30,7 @@ register(
             "completed_on",
             "outcome",
         ),
-        erase=Tombstone({"reason": ERASED, "outcome": "", "partner_name": ""}),
+        erase=Tombstone({"reason": ERASED, "outcome": ""}),
     ),
     Entry(
         model="referrals.ReferralEvent",
