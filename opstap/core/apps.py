@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
         # import an app's urls module on its own, before the root URLconf is loaded.
         from django.urls import register_converter
 
-        from . import signin  # noqa: F401 - connects the sign-in signal receivers
+        from . import checks, signin  # noqa: F401 - registers the checks and the receivers
         from .converters import IdConverter
 
         register_converter(IdConverter, "id")
