@@ -540,3 +540,13 @@ def snapshot(organisation: Organisation | None = None) -> dict[str, Any]:
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return [label for label in before if before[label] != after[label]]
+
+
+def report(request: Any, line: str) -> None:
+    """A figure of the suite on the terminal (not under xdist, whose workers have none)."""
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.ensure_newline()
+            reporter.write_line(line)
