@@ -170,6 +170,7 @@ ACTION_LABELS = {
     "route_type.update": _("Route type changed"),
     "trajectory.link_programmes": _("Route counted in a programme"),
     "performance_target.create": _("Performance target set"),
+    "audit.review_export": _("Audit review exported"),
 }
 
 

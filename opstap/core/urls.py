@@ -57,4 +57,5 @@ urlpatterns = [
     path("members/<id:pk>/deactivate/", views.member_deactivate, name="member_deactivate"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/access/", views.access_log, name="access_log"),
+    path("audit/review/", views.audit_review, name="audit_review"),
 ]

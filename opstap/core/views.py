@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+import operator
+import statistics
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,12 +28,14 @@ from opstap.clients.models import Client, ClientCoach, Consent
 
 from . import services
 from .access import require_visible
+from .audit import audit_record
 from .dashboard import panels_for
 from .forms import AuditFilterForm, MemberAddForm, MemberRolesForm, apply_service_errors
 from .htmx import redirect_after_post
 from .middleware import SESSION_KEY
 from .models import AuditEvent, FileAccess, Membership, User
 from .roles import Capability
+from .spreadsheets import safe_row
 
 DASHBOARD_LIST_LENGTH = 10
 # Beyond this a dashboard says "100+": exact totals of thousands cost a scan on every visit
@@ -258,3 +268,295 @@ def access_log(request: HttpRequest) -> HttpResponse:
         request, FileAccess.objects.select_related("user", "client"), "user", "accessed_at"
     )
     return render(request, "core/access_log.html", {"form": form, "page": page, "query": query})
+
+
+# The review page's rule for "unusual volumes" (explained on the page): a member is flagged
+# on a day when they opened more distinct client files than UNUSUAL_FACTOR times their usual
+# day — the median over the days of the previous BASELINE_DAYS on which they opened any — and
+# at least UNUSUAL_MINIMUM. Days without opens are left out of the median, so a part-time
+# volunteer's usual is a day they work, not zero.
+REVIEW_DEFAULT_DAYS = 7
+BASELINE_DAYS = 30
+UNUSUAL_FACTOR = 3
+UNUSUAL_MINIMUM = 20
+# Audit actions that take personal data out of Opstap or remove it: exports (data-subject
+# exports, this review's own export) and erasures and anonymisations.
+SENSITIVE_ACTION_WORDS = ("export", "eras", "anonymi")
+REVIEW_EVENTS_SHOWN = 100
+
+
+@dataclass
+class MemberVolume:
+    user: User | None
+    files: int
+    busiest_day: datetime.date | None
+    busiest_files: int
+    usual: float
+    unusual_days: list[tuple[datetime.date, int]]
+
+    @property
+    def unusual(self) -> bool:
+        return bool(self.unusual_days)
+
+
+def is_unusual(files: int, usual: float) -> bool:
+    return files > UNUSUAL_FACTOR * usual and files >= UNUSUAL_MINIMUM
+
+
+def _review_period(form: AuditFilterForm) -> tuple[datetime.date, datetime.date]:
+    today = timezone.localdate()
+    data = form.cleaned_data if form.is_valid() else {}
+    end = data.get("date_to") or today
+    start = data.get("date_from") or end - datetime.timedelta(days=REVIEW_DEFAULT_DAYS - 1)
+    return (start, end) if start <= end else (end, start)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def member_volumes(
+    accesses: QuerySet, start: datetime.date, end: datetime.date, users: dict[int, User]
+) -> list[MemberVolume]:
+    """Per member who opened files in [start, end]: distinct files, the busiest day, the
+    usual day, and the days that break the rule. Two grouped queries, whatever the size."""
+    baseline_start = start - datetime.timedelta(days=BASELINE_DAYS)
+    daily = (
+        accesses.filter(
+            accessed_at__gte=_day_start(baseline_start),
+            accessed_at__lt=_day_start(end + datetime.timedelta(days=1)),
+        )
+        .annotate(day=TruncDate("accessed_at", tzinfo=timezone.get_current_timezone()))
+        .values("user_id", "day")
+        .annotate(files=Count("client_id", distinct=True))
+        .order_by()
+    )
+    before: dict[int, list[int]] = {}
+    during: dict[int, dict[datetime.date, int]] = {}
+    for row in daily:
+        if row["day"] < start:
+            before.setdefault(row["user_id"], []).append(row["files"])
+        else:
+            during.setdefault(row["user_id"], {})[row["day"]] = row["files"]
+    totals = dict(
+        accesses.filter(
+            accessed_at__gte=_day_start(start),
+            accessed_at__lt=_day_start(end + datetime.timedelta(days=1)),
+        )
+        .values("user_id")
+        .annotate(files=Count("client_id", distinct=True))
+        .order_by()
+        .values_list("user_id", "files")
+    )
+    volumes = []
+    for user_id, days in during.items():
+        usual = float(statistics.median(before[user_id])) if user_id in before else 0.0
+        busiest_day, busiest_files = max(days.items(), key=lambda item: (item[1], item[0]))
+        volumes.append(
+            MemberVolume(
+                user=users.get(user_id),
+                files=totals.get(user_id, 0),
+                busiest_day=busiest_day,
+                busiest_files=busiest_files,
+                usual=usual,
+                unusual_days=sorted(
+                    (day, files) for day, files in days.items() if is_unusual(files, usual)
+                ),
+            )
+        )
+    volumes.sort(key=lambda v: (not v.unusual, -v.busiest_files, str(v.user)))
+    return volumes
+
+
+def _review_data(request: HttpRequest) -> dict[str, Any]:
+    membership = require_visible(request.user, Capability.READ_AUDIT)
+    organisation = membership.organisation
+    users_qs = User.objects.filter(memberships__organisation=organisation).order_by("email")
+    form = AuditFilterForm(request.GET or None, users=users_qs)
+    start, end = _review_period(form)
+    member = form.cleaned_data.get("user") if form.is_valid() else None
+    client_id = form.cleaned_data.get("client") if form.is_valid() else None
+    users = {user.pk: user for user in users_qs}
+    in_period = {
+        "accessed_at__gte": _day_start(start),
+        "accessed_at__lt": _day_start(end + datetime.timedelta(days=1)),
+    }
+    accesses = FileAccess.objects.filter(organisation=organisation)
+    if member:
+        accesses = accesses.filter(user=member)
+    volumes = member_volumes(accesses, start, end, users)
+    if client_id:
+        accesses = accesses.filter(client_id=client_id)
+    opened = (
+        accesses.filter(**in_period)
+        .values("user_id", "client_id")
+        .annotate(opens=Count("id"), first=Min("accessed_at"), last=Max("accessed_at"))
+        .order_by("-last", "user_id", "client_id")
+    )
+    events = AuditEvent.objects.filter(
+        organisation=organisation,
+        created_at__gte=_day_start(start),
+        created_at__lt=_day_start(end + datetime.timedelta(days=1)),
+    ).filter(reduce(operator.or_, (Q(action__contains=w) for w in SENSITIVE_ACTION_WORDS)))
+    if member:
+        events = events.filter(actor=member)
+    if client_id:
+        events = events.filter(client_id=client_id)
+    return {
+        "organisation": organisation,
+        "form": form,
+        "start": start,
+        "end": end,
+        "users": users,
+        "volumes": volumes,
+        "opened": opened,
+        "events": events.select_related("actor").order_by("-created_at", "-id"),
+    }
+
+
+def _with_names(rows: list[dict[str, Any]], users: dict[int, User]) -> list[dict[str, Any]]:
+    """The member and the client of each row, with one query for the clients of all rows."""
+    clients = Client._base_manager.in_bulk({row["client_id"] for row in rows})
+    return [
+        {**row, "user": users.get(row["user_id"]), "client": clients.get(row["client_id"])}
+        for row in rows
+    ]
+
+
+@login_required
+def audit_review(request: HttpRequest) -> HttpResponse:
+    data = _review_data(request)
+    export = request.GET.get("export")
+    if export in {"csv", "xlsx"}:
+        return _review_export(request, data, export)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("export", None)
+    page = Paginator(data["opened"], 50).get_page(request.GET.get("page"))
+    page.object_list = _with_names(list(page.object_list), data["users"])
+    events = list(data["events"][: REVIEW_EVENTS_SHOWN + 1])
+    context = {
+        **data,
+        "page": page,
+        "query": query.urlencode(),
+        "events": events[:REVIEW_EVENTS_SHOWN],
+        "more_events": len(events) > REVIEW_EVENTS_SHOWN,
+        "rule": {
+            "factor": UNUSUAL_FACTOR,
+            "baseline_days": BASELINE_DAYS,
+            "minimum": UNUSUAL_MINIMUM,
+            "default_days": REVIEW_DEFAULT_DAYS,
+        },
+    }
+    return render(request, "core/audit_review.html", context)
+
+
+def _review_sheets(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
+    tz = timezone.get_current_timezone()
+
+    def local(moment: datetime.datetime) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+    opened = [
+        [
+            str(row["user"] or row["user_id"]),
+            row["client_id"],
+            row["client"].full_name if row["client"] else "",
+            row["opens"],
+            local(row["first"]),
+            local(row["last"]),
+        ]
+        for row in _with_names(list(data["opened"]), data["users"])
+    ]
+    volumes = [
+        [
+            str(v.user or ""),
+            v.files,
+            v.busiest_day.isoformat() if v.busiest_day else "",
+            v.busiest_files,
+            v.usual,
+            _("yes") if v.unusual else _("no"),
+            ", ".join(f"{day.isoformat()} ({files})" for day, files in v.unusual_days),
+        ]
+        for v in data["volumes"]
+    ]
+    events = [
+        [
+            local(event.created_at),
+            str(event.actor or _("system")),
+            event.action_label,
+            event.object_repr,
+            event.client_id or "",
+        ]
+        for event in data["events"]
+    ]
+    return [
+        (
+            _("Files opened"),
+            [
+                _("Member"),
+                _("Client number"),
+                _("Client"),
+                _("Times opened"),
+                _("First opened"),
+                _("Last opened"),
+            ],
+            opened,
+        ),
+        (
+            _("Unusual volumes"),
+            [
+                _("Member"),
+                _("Different files"),
+                _("Busiest day"),
+                _("Files that day"),
+                _("Usual day"),
+                _("Unusual"),
+                _("Unusual days"),
+            ],
+            volumes,
+        ),
+        (
+            _("Exports and erasures"),
+            [_("When"), _("Who"), _("What"), _("Object"), _("Client number")],
+            events,
+        ),
+    ]
+
+
+def _review_export(request: HttpRequest, data: dict[str, Any], fmt: str) -> HttpResponse:
+    sheets = _review_sheets(data)
+    audit_record(
+        actor=request.user,  # type: ignore[arg-type]
+        organisation=data["organisation"],
+        action="audit.review_export",
+        obj=data["organisation"],
+        extra={"period": f"{data['start'].isoformat()}/{data['end'].isoformat()}", "format": fmt},
+    )
+    stamp = f"{data['start'].isoformat()}-{data['end'].isoformat()}"
+    if fmt == "csv":
+        # CSV holds one table: the files opened, the heart of the review.
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        _title, header, rows = sheets[0]
+        writer.writerow(safe_row(header))
+        writer.writerows(safe_row(row) for row in rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        for title, header, rows in sheets:
+            sheet = workbook.create_sheet(str(title)[:31])
+            sheet.append(safe_row(header))
+            for row in rows:
+                sheet.append(safe_row(row))
+        out = io.BytesIO()
+        workbook.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="audit-review-{stamp}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
