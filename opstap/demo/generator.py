@@ -54,6 +54,8 @@ from opstap.demo.lending import build_lending
 from opstap.demo.lending import summary as lending_summary
 from opstap.demo.plans import build_plans
 from opstap.demo.plans import summary as plans_summary
+from opstap.demo.privacy import build_privacy
+from opstap.demo.privacy import summary as privacy_summary
 from opstap.demo.routes import build_routes
 
 # A demo password, printed on the console on purpose: never load demo data on a real server.
@@ -1099,6 +1101,11 @@ def build_demo(*, clients: int, seed: int, stdout: Writer) -> DemoResult:
                 seed=seed,
                 today=REFERENCE_DATE,
             )
+            privacy = build_privacy(
+                organisations=[context.organisations[slug] for slug in DEMO_SLUGS],
+                today=REFERENCE_DATE,
+            )
+            stdout.write(f"Ran the retention task: {privacy_summary(privacy)}.")
     except BaseException:
         # The rows are rolled back; the document files written so far must go too.
         for name in context.saved_files if context else ():

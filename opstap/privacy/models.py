@@ -99,7 +99,9 @@ class Erasure(models.Model):
     """That (and what of) a client's data was erased; held parts are erased when the hold ends."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    client = models.OneToOneField("clients.Client", on_delete=models.PROTECT, related_name="+")
+    # Client files are never deleted by Opstap (erasure keeps a tombstone row); CASCADE only
+    # serves a database wiped whole (tests, the demo).
+    client = models.OneToOneField("clients.Client", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("why"), max_length=16, choices=ErasureKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

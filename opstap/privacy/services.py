@@ -391,9 +391,14 @@ class FileResult:
 
 
 def retention_run(
-    *, on: datetime.date, organisation: Organisation, dry_run: bool = False
+    *,
+    on: datetime.date,
+    organisation: Organisation,
+    dry_run: bool = False,
+    client_ids: Iterable[int] | None = None,
 ) -> RetentionRun:
-    """Anonymise what has passed its retention period (or its hold) in one organisation."""
+    """Anonymise what has passed its retention period (or its hold) in one organisation, or
+    only in the files `client_ids` (after an erasure, or to try the periods on a few)."""
     periods = retention_periods(on)
     by_id = {e.id: e for e in registry.entries()}
     shortest = min(periods.values()) if periods else None
@@ -401,7 +406,10 @@ def retention_run(
     results: list[FileResult] = []
     with transaction.atomic():
         run = RetentionRun.objects.create(organisation=organisation, on=on, dry_run=dry_run)
-        for client in _closed_files(organisation).iterator(chunk_size=500):
+        files = _closed_files(organisation)
+        if client_ids is not None:
+            files = files.filter(pk__in=list(client_ids))
+        for client in files.iterator(chunk_size=500):
             erasure = erasures.get(client.pk)
             if erasure is not None and erasure.complete:
                 continue

@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('held', models.JSONField(blank=True, default=list)),
                 ('rows', models.JSONField(blank=True, default=dict)),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('client', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.client')),
+                ('client', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clients.client')),
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
             ],
             options={

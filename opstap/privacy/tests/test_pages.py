@@ -106,3 +106,11 @@ def test_another_organisations_breach_is_not_found(world, login):
     listing = http.get("/privacy/breaches/").content.decode()
     assert f"/privacy/breaches/{breach.pk}/" not in listing
     assert "No data breach recorded." in listing
+
+
+def test_the_dashboard_links_the_privacy_pages(world, login):
+    admin = login(world["org_admin"]).get("/").content.decode()
+    assert 'href="/privacy/register/"' in admin and 'href="/privacy/breaches/"' in admin
+    adviser = login(world["adviser"]).get("/").content.decode()
+    assert 'href="/privacy/restricted/"' in adviser and "/privacy/register/" not in adviser
+    assert "/privacy/" not in login(world["volunteer"]).get("/").content.decode()

@@ -1,4 +1,5 @@
-"""`opstap privacy retention [--dry-run] [--date YYYY-MM-DD] [--organisation ID] [--enqueue]`.
+"""`opstap privacy retention [--dry-run] [--date YYYY-MM-DD] [--organisation ID] [--client ID]
+[--enqueue]`.
 
 Anonymises what has passed its retention period, or its legal hold, and writes a retention
 run per organisation (the report on the privacy pages). Run it daily (cron or a scheduler);
@@ -26,6 +27,9 @@ class Command(BaseCommand):
         retention.add_argument("--dry-run", action="store_true", help="report, change nothing")
         retention.add_argument("--date", help="the day to judge on (YYYY-MM-DD), default today")
         retention.add_argument("--organisation", type=int, help="only this organisation (id)")
+        retention.add_argument(
+            "--client", type=int, action="append", help="only this file (id; repeatable)"
+        )
         retention.add_argument("--enqueue", action="store_true", help="hand it to the task worker")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
@@ -38,7 +42,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"--date must be YYYY-MM-DD, not {options['date']!r}") from exc
         if options["enqueue"]:
-            if options["dry_run"] or options["organisation"]:
+            if options["dry_run"] or options["organisation"] or options["client"]:
                 raise CommandError("--enqueue runs every organisation for real")
             result = retention_task.enqueue(on.isoformat())
             self.stdout.write(f"enqueued the retention run for {on}: task {result.id}")
@@ -50,7 +54,12 @@ class Command(BaseCommand):
                 raise CommandError(f"no organisation {options['organisation']}")
         verb = "would anonymise" if options["dry_run"] else "anonymised"
         for organisation in organisations:
-            run = retention_run(on=on, organisation=organisation, dry_run=options["dry_run"])
+            run = retention_run(
+                on=on,
+                organisation=organisation,
+                dry_run=options["dry_run"],
+                client_ids=options["client"],
+            )
             self.stdout.write(
                 f"{organisation.slug}: {verb} {run.rows} rows in {run.files} files (run {run.pk})"
             )
