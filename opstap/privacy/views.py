@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opstap.clients.access import get_client_for_user
 from opstap.clients.models import Client
@@ -43,6 +43,7 @@ def export_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def export_status(request: HttpRequest, pk: int) -> HttpResponse:
     export = get_export_for_user(request.user, pk)
     context = {"export": export, "finished": export.status not in _BUSY}
@@ -125,6 +126,7 @@ def erase(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def restricted_list(request: HttpRequest) -> HttpResponse:
     """The files left out of the lists because their processing is restricted."""
     require_visible(request.user, Capability.VIEW_ALL_CLIENTS)
@@ -139,6 +141,7 @@ def restricted_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def processing_register(request: HttpRequest) -> HttpResponse:
     membership = require_privacy_admin(request.user)
     context = register.context(membership.organisation)
@@ -146,6 +149,7 @@ def processing_register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def processing_register_pdf(request: HttpRequest) -> HttpResponse:
     membership = require_privacy_admin(request.user)
     response = HttpResponse(register.pdf(membership.organisation), content_type="application/pdf")
@@ -154,6 +158,7 @@ def processing_register_pdf(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def retention_runs(request: HttpRequest) -> HttpResponse:
     membership = require_privacy_admin(request.user)
     runs = RetentionRun.objects.filter(organisation=membership.organisation)
@@ -173,6 +178,7 @@ def retention_runs(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def retention_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_privacy_admin(request.user)
     run = RetentionRun.objects.filter(organisation=membership.organisation, pk=pk).first()
@@ -182,6 +188,7 @@ def retention_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def breach_list(request: HttpRequest) -> HttpResponse:
     membership = require_privacy_admin(request.user)
     breaches = DataBreach.objects.filter(organisation=membership.organisation)
