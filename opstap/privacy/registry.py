@@ -127,7 +127,16 @@ class Entry:
             rows.delete()
             return count
         values = dict(self.erase.values)
-        return rows.exclude(Q(**values)).update(**values)
+        return rows.exclude(self.erased_condition()).update(**values)
+
+    def erased_condition(self) -> Q:
+        """Rows that already hold the tombstone. None is matched as SQL NULL: on a JSON field
+        `field=None` would mean JSON null and never match an erased row."""
+        values = self.erase.values if isinstance(self.erase, Tombstone) else {}
+        condition = Q()
+        for name, value in values.items():
+            condition &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+        return condition
 
 
 @dataclass(frozen=True)

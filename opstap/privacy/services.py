@@ -18,7 +18,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -114,7 +114,7 @@ class ErasurePlan:
         counts: dict[str, int] = {}
         for entry, rows in self.parts:
             if isinstance(entry.erase, Tombstone):
-                count = rows.exclude(Q(**dict(entry.erase.values))).count()
+                count = rows.exclude(entry.erased_condition()).count()
             else:
                 count = rows.count()
             if count:

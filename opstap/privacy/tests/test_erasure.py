@@ -164,3 +164,57 @@ def test_the_erase_page_is_the_organisation_admins(world, login):
     assert response.status_code == 302
     client.refresh_from_db()
     assert client.first_name == ERASED
+
+
+def _plan_with_decision(world, client, *, decided_on):
+    from opstap.plans import services as plan_services
+    from opstap.plans.choices import AssessmentOutcome
+    from opstap.plans.models import ViabilityAssessment
+
+    plan = plan_services.plan_create(
+        actor=world.other_adviser,
+        organisation=client.organisation,
+        client=client,
+        title="Fietsatelier",
+    )
+    version = plan.versions.get()
+    version.narrative = {"entrepreneur": "Ik ben fietsenmaker."}
+    version.save(update_fields=["narrative"])
+    ViabilityAssessment.objects.create(
+        organisation=client.organisation,
+        plan=plan,
+        version=version,
+        requested_on=decided_on - datetime.timedelta(days=60),
+        decision_due=decided_on,
+        outcome=AssessmentOutcome.VIABLE,
+        reasons="Levensvatbaar.",
+        decided_on=decided_on,
+        created_by=world.other_adviser,
+    )
+    return plan
+
+
+def test_a_bbz_decision_keeps_its_plan_version_in_a_dutch_municipality(world):
+    from opstap.clients.tests.factories import ClientFactory
+    from opstap.plans.models import PlanVersion
+
+    client = ClientFactory(organisation=world.other, last_name="de Vries", email="a@b.nl")
+    plan = _plan_with_decision(world, client, decided_on=datetime.date(2026, 3, 2))
+    services.erase_client(actor=world.other_admin, client=client, reason="request", on=TODAY)
+    client.refresh_from_db()
+    plan.refresh_from_db()
+    version = PlanVersion.objects.get(plan=plan)
+    assert plan.title == ERASED and client.email == ""
+    assert version.narrative == {"entrepreneur": "Ik ben fietsenmaker."}
+    assert client.last_name == "de Vries"  # the decision still names the person
+    held = Erasure.objects.get(client=client).held
+    assert {p["until"] for p in held} == {"2036-03-02"}
+    # Erased once means nothing is left to change: JSON tombstones are recognised.
+    assert services.plan_erasure(client, TODAY).pending() == {}
+    with pytest.raises(ValidationError, match="Archive period of Bbz decisions"):
+        services.erase_client(actor=world.other_admin, client=client, reason="again", on=TODAY)
+    services.retention_run(on=datetime.date(2036, 3, 2), organisation=world.other)
+    version.refresh_from_db()
+    client.refresh_from_db()
+    assert version.narrative == {} and version.evaluation is None and client.last_name == ""
+    assert services.plan_erasure(client, datetime.date(2036, 3, 2)).pending() == {}
