@@ -150,6 +150,7 @@ register(
         purpose=_("Knowing who changed what in the file"),
         legal_basis=_("Accountability (GDPR art. 5(2))"),
         client_path="id",
+        labels={"history_date": _("date of this version")},
         fields=(
             "history_date",
             "first_name",

@@ -34,8 +34,8 @@ def collect(client: Client, *, progress=None) -> dict[str, Any]:  # type: ignore
     sections = []
     withheld = []
     for index, entry in enumerate(entries, start=1):
-        rows = entry.export_rows(client)
-        if rows:
+        objects = entry.export_objects(client)
+        if objects:
             sections.append(
                 {
                     "entry": entry.id,
@@ -45,7 +45,9 @@ def collect(client: Client, *, progress=None) -> dict[str, Any]:  # type: ignore
                     "legal_basis": str(entry.legal_basis),
                     "recipients": [str(r) for r in entry.recipients],
                     "labels": {name: entry.label(name) for name in entry.fields},
-                    "rows": rows,
+                    "rows": [entry.as_json(obj) for obj in objects],
+                    # For the PDF only (json_document leaves it out): values in words.
+                    "text": [entry.as_text(obj) for obj in objects],
                 }
             )
         if entry.withheld is not None:
@@ -70,6 +72,11 @@ def collect(client: Client, *, progress=None) -> dict[str, Any]:  # type: ignore
         "sections": sections,
         "withheld": withheld,
     }
+
+
+def json_document(document: dict[str, Any]) -> str:
+    sections = [{k: v for k, v in s.items() if k != "text"} for s in document["sections"]]
+    return json.dumps({**document, "sections": sections}, ensure_ascii=False, indent=2)
 
 
 def export_pdf(document: dict[str, Any]) -> bytes:
@@ -98,7 +105,7 @@ def build_export(export_id: int) -> None:
             pdf = export_pdf(document)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("data.json", json.dumps(document, ensure_ascii=False, indent=2))
+            archive.writestr("data.json", json_document(document))
             archive.writestr("data.pdf", pdf)
         name = default_storage.save(
             f"privacy/exports/{export.organisation_id}/{uuid4().hex}.zip",

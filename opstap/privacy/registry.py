@@ -110,11 +110,21 @@ class Entry:
         except Exception:  # noqa: BLE001 - a property has no model field: its name is the label
             return name.replace("_", " ")
 
-    def export_rows(self, client: models.Model) -> list[dict[str, Any]]:
+    def export_objects(self, client: models.Model) -> list[models.Model]:
         rows = self.rows(client)
         if self.export_filter is not None:
             rows = self.export_filter(rows)
-        return [{name: jsonable(_read(obj, name)) for name in self.fields} for obj in rows]
+        return list(rows)
+
+    def export_rows(self, client: models.Model) -> list[dict[str, Any]]:
+        return [self.as_json(obj) for obj in self.export_objects(client)]
+
+    def as_json(self, obj: models.Model) -> dict[str, Any]:
+        return {name: jsonable(_read(obj, name)) for name in self.fields}
+
+    def as_text(self, obj: models.Model) -> list[tuple[str, str]]:
+        """(label, value as a reader says it) per field, for the PDF."""
+        return [(self.label(name), readable(obj, name)) for name in self.fields]
 
     def erase_rows(self, rows: QuerySet) -> int:
         """Erase `rows`; the number of rows that changed (already-erased rows do not count)."""
@@ -181,6 +191,36 @@ def _read(obj: models.Model, name: str) -> Any:
     if isinstance(value, models.Model):
         return str(value)
     return value
+
+
+def readable(obj: models.Model, name: str) -> str:
+    """A field's value in words: a choice's label, yes or no, a date in the reader's format."""
+    from django.utils.formats import date_format, localize
+    from django.utils.translation import gettext
+
+    display = getattr(obj, f"get_{name}_display", None)
+    value = getattr(obj, name)
+    if callable(display) and value not in (None, ""):
+        return str(display())
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, datetime.datetime):
+        from django.utils import timezone
+
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return date_format(value, "DATE_FORMAT")
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, Mapping):
+        import json
+
+        return json.dumps(jsonable(value), ensure_ascii=False)
+    if isinstance(value, Decimal):
+        return localize(value)
+    return str(jsonable(value))
 
 
 def jsonable(value: Any) -> Any:

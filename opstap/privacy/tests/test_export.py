@@ -9,10 +9,11 @@ import zipfile
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from opstap.core.models import AuditEvent, FileAccess
 from opstap.privacy.choices import ExportStatus
-from opstap.privacy.export import collect
+from opstap.privacy.export import collect, json_document
 from opstap.privacy.models import ExportRequest
 
 from .helpers import fresh_login, full_client
@@ -59,7 +60,13 @@ def test_the_export_holds_every_app_but_not_confidential_notes(world):
             "reason": document["withheld"][0]["reason"],
         }
     ]
-    json.dumps(document)  # JSON-ready throughout
+    data = json.loads(json_document(document))  # JSON-ready throughout
+    assert "text" not in data["sections"][0]
+    # The PDF says it in words: the choice's label and the date as a reader writes it.
+    words = dict(identity["text"][0])
+    assert words["gender"] == client.get_gender_display()
+    assert words["birth date"] == date_format(client.birth_date, "DATE_FORMAT")
+    assert words["processing restricted"] == "no"
 
 
 def test_export_download_once_then_the_file_is_gone(world, django_capture_on_commit_callbacks):
