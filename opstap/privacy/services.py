@@ -383,6 +383,26 @@ def file_closed_on(client: Client) -> datetime.date:
     return max(dates) if dates else timezone.localdate(client.updated_at)
 
 
+# A copy nobody downloaded does not wait on the server for ever.
+EXPORT_KEPT_FOR = datetime.timedelta(days=7)
+
+
+def expire_exports(organisation: Organisation) -> int:
+    """Delete the ZIPs of exports ready for longer than EXPORT_KEPT_FOR and not downloaded."""
+    stale = ExportRequest.objects.filter(
+        organisation=organisation,
+        status=ExportStatus.READY,
+        finished_at__lt=timezone.now() - EXPORT_KEPT_FOR,
+    )
+    count = 0
+    for export in stale:
+        default_storage.delete(export.file_name)
+        count += ExportRequest.objects.filter(pk=export.pk, status=ExportStatus.READY).update(
+            status=ExportStatus.FAILED, file_name="", error="expired"
+        )
+    return count
+
+
 @dataclass
 class FileResult:
     client_id: int
@@ -404,6 +424,8 @@ def retention_run(
     shortest = min(periods.values()) if periods else None
     erasures = {e.client_id: e for e in Erasure.objects.filter(organisation=organisation)}
     results: list[FileResult] = []
+    if not dry_run:
+        expire_exports(organisation)
     with transaction.atomic():
         run = RetentionRun.objects.create(organisation=organisation, on=on, dry_run=dry_run)
         files = _closed_files(organisation)

@@ -180,3 +180,27 @@ def test_erasure_discards_an_export_not_yet_downloaded(world, django_capture_on_
     erase_client(actor=world["org_admin"], client=client, reason="request")
     export.refresh_from_db()
     assert export.status == ExportStatus.FAILED and not default_storage.exists(stored)
+
+
+def test_an_export_not_downloaded_within_a_week_is_deleted(
+    world, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from opstap.privacy import services
+
+    client = full_client(world)
+    export = _request_export(
+        fresh_login(world["adviser"]), client, django_capture_on_commit_callbacks
+    )
+    export.refresh_from_db()
+    stored = export.file_name
+    assert services.expire_exports(world.own) == 0
+    ExportRequest.objects.filter(pk=export.pk).update(
+        finished_at=timezone.now() - datetime.timedelta(days=8)
+    )
+    services.retention_run(on=timezone.localdate(), organisation=world.own)
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED and not default_storage.exists(stored)
