@@ -46,6 +46,7 @@ from opstap.referrals import services as referral_services
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 ROLES = list(Role.values)
+EVERYONE = "everyone"
 # Larger than any id the world has, within the id converter's bound.
 MISSING_ID = 987_654_321
 
@@ -82,6 +83,8 @@ class AttackWorld:
 
 def _side(org: Organisation, text: Callable[[str], str]) -> Side:
     users = {role: member(org, role, email=f"{role}@{org.slug}.example") for role in ROLES}
+    # Every role at once: the member who gets furthest into every view.
+    users[EVERYONE] = member(org, *ROLES, email=f"everyone@{org.slug}.example")
     side = Side(org=org, users=users)
     adviser, admin = users[Role.ADVISER], users[Role.ORG_ADMIN]
     for user in users.values():
