@@ -218,3 +218,39 @@ def test_a_bbz_decision_keeps_its_plan_version_in_a_dutch_municipality(world):
     client.refresh_from_db()
     assert version.narrative == {} and version.evaluation is None and client.last_name == ""
     assert services.plan_erasure(client, datetime.date(2036, 3, 2)).pending() == {}
+
+
+@pytest.mark.parametrize("change", ["coach", "consent", "document"])
+def test_every_client_service_refuses_a_restricted_file(world, change):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opstap.clients.choices import ConsentPurpose, DocumentKind
+
+    from .helpers import PDF
+
+    client = full_client(world)
+    services.processing_restrict(actor=world["adviser"], client=client, restricted=True)
+    client.refresh_from_db()
+    calls = {
+        "coach": lambda: client_services.coach_assign(
+            actor=world["adviser"], client=client, coach=world["volunteer"]
+        ),
+        "consent": lambda: client_services.consent_record(
+            actor=world["adviser"],
+            client=client,
+            purpose=ConsentPurpose.CASE_MANAGEMENT,
+            given_on=datetime.date(2026, 1, 5),
+            text_version="v1",
+        ),
+        "document": lambda: client_services.document_add(
+            actor=world["adviser"],
+            client=client,
+            kind=DocumentKind.OTHER,
+            upload=SimpleUploadedFile("x.pdf", PDF, content_type="application/pdf"),
+        ),
+    }
+    with pytest.raises(ValidationError) as refused:
+        calls[change]()
+    assert refused.value.code == "processing_restricted"
+    assert client.coach_assignments.count() == 0
+    assert client.consents.count() == 1 and client.documents.count() == 1
