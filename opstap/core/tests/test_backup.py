@@ -147,9 +147,20 @@ def test_a_backup_restores_into_a_fresh_database_with_counts_ledger_and_document
         assert cursor.fetchone()[0] == document.file.name
     assert (restored_documents / document.file.name).read_bytes() == original_bytes == PDF
 
-    verified = run_opstap("audit", "verify", env={"DATABASE_URL": database_url, KEY_VARIABLE: key})
+    # The restored database takes new rows (its id sequences were moved past the loaded
+    # rows), and the new member's audit event continues the organisation's chain.
+    env = {"DATABASE_URL": database_url, KEY_VARIABLE: key}
+    created = run_opstap(
+        *("member", "add", "--organisation", "own", "--email", "nieuw@own.example"),
+        *("--role", "adviser"),
+        env=env,
+    )
+    assert created.returncode == 0, created.stderr
+    verified = run_opstap("audit", "verify", env=env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "BROKEN" not in verified.stdout
+    own_events = AuditEvent.objects.filter(organisation=world.own).count()
+    assert f"own · events: {own_events + 1} rows checked, OK" in verified.stdout
 
 
 def test_both_commands_refuse_to_run_without_a_key(world, tmp_path, monkeypatch):
