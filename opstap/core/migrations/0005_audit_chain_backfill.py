@@ -1,22 +1,37 @@
 """Chain the rows written before the chain existed, in id order, and record each chain's
-head. Uses the running code's hash (opstap.core.audit.row_hash): the hash is a stable
-contract, the same for old and new rows."""
+head. Uses the running code's hash (opstap.core.audit.row_hash, a stable contract) over the
+columns as they were when the chain began, frozen here."""
 
 from django.db import migrations
 
 from opstap.core.audit import GENESIS, chain_key, row_content, row_hash
 
-LOGS = (("AuditEvent", "events"), ("FileAccess", "accesses"))
+
+class Events:
+    CHAIN_FIELDS = (
+        "organisation_id",
+        "actor_id",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "client_id",
+        "changes",
+        "created_at",
+    )
+
+
+class Accesses:
+    CHAIN_FIELDS = ("organisation_id", "user_id", "client_id", "purpose", "accessed_at")
+
+
+LOGS = (("AuditEvent", "events", Events), ("FileAccess", "accesses", Accesses))
 
 
 def forwards(apps, schema_editor):
-    from opstap.core.models import AuditEvent, FileAccess
-
-    current = {"AuditEvent": AuditEvent, "FileAccess": FileAccess}
     Head = apps.get_model("core", "AuditChainHead")
-    for model_name, log in LOGS:
+    for model_name, log, spec in LOGS:
         model = apps.get_model("core", model_name)
-        spec = current[model_name]
         heads: dict[int | None, tuple[int, str]] = {}
         for row in model.objects.order_by("id").iterator(chunk_size=2000):
             length, previous = heads.get(row.organisation_id, (0, GENESIS))
