@@ -312,27 +312,33 @@ def export_request(*, actor: User, client: Client) -> ExportRequest:
     return export
 
 
-@transaction.atomic
 def export_download(*, actor: User, export: ExportRequest) -> bytes:
     """The ZIP, once: the file is deleted as it is handed out."""
-    claimed = ExportRequest.objects.filter(
-        pk=export.pk, requested_by=actor, status=ExportStatus.READY
-    ).update(status=ExportStatus.DOWNLOADED, downloaded_at=timezone.now())
-    if not claimed:
+    if export.file_name and not default_storage.exists(export.file_name):
+        # Lost from storage (a restore, a clean-up): say so rather than fail.
+        ExportRequest.objects.filter(pk=export.pk, status=ExportStatus.READY).update(
+            status=ExportStatus.FAILED, file_name="", error="missing"
+        )
         raise ValidationError(EXPORT_NOT_READY, code="not_ready")
-    with default_storage.open(export.file_name, "rb") as handle:
-        content = handle.read()
-    name = export.file_name
-    ExportRequest.objects.filter(pk=export.pk).update(file_name="")
-    audit_record(
-        actor=actor,
-        organisation=export.organisation,
-        action="privacy.export_download",
-        obj=export,
-        client=export.client,
-    )
-    # Deleted once the download is recorded: a rollback must not lose the only copy.
-    transaction.on_commit(lambda: default_storage.delete(name))
+    with transaction.atomic():
+        claimed = ExportRequest.objects.filter(
+            pk=export.pk, requested_by=actor, status=ExportStatus.READY
+        ).update(status=ExportStatus.DOWNLOADED, downloaded_at=timezone.now())
+        if not claimed:
+            raise ValidationError(EXPORT_NOT_READY, code="not_ready")
+        with default_storage.open(export.file_name, "rb") as handle:
+            content = handle.read()
+        name = export.file_name
+        ExportRequest.objects.filter(pk=export.pk).update(file_name="")
+        audit_record(
+            actor=actor,
+            organisation=export.organisation,
+            action="privacy.export_download",
+            obj=export,
+            client=export.client,
+        )
+        # Deleted once the download is recorded: a rollback must not lose the only copy.
+        transaction.on_commit(lambda: default_storage.delete(name))
     return content
 
 

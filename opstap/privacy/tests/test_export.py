@@ -204,3 +204,17 @@ def test_an_export_not_downloaded_within_a_week_is_deleted(
     services.retention_run(on=timezone.localdate(), organisation=world.own)
     export.refresh_from_db()
     assert export.status == ExportStatus.FAILED and not default_storage.exists(stored)
+
+
+def test_a_lost_export_file_is_reported_not_a_server_error(
+    world, django_capture_on_commit_callbacks
+):
+    client = full_client(world)
+    http = fresh_login(world["adviser"])
+    export = _request_export(http, client, django_capture_on_commit_callbacks)
+    export.refresh_from_db()
+    default_storage.delete(export.file_name)
+    response = http.post(f"/privacy/exports/{export.pk}/download/")
+    assert response.status_code == 302
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED
