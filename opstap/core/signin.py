@@ -188,7 +188,10 @@ class SignInPolicyMiddleware:
                 % {"minutes": settings.OPSTAP_IDLE_MINUTES},
             )
             return redirect(f"{reverse('login')}?next={request.get_full_path()}")
-        request.session[LAST_SEEN] = now
+        # To the minute: writing the session on every request would cost a database write
+        # per page for a timeout counted in minutes.
+        if last is None or now - last >= 60:
+            request.session[LAST_SEEN] = now
         return None
 
     def _second_factor(self, request: HttpRequest) -> HttpResponse | None:
