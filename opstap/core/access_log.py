@@ -62,6 +62,8 @@ class FileAccessMiddleware:
         match = request.resolver_match
         page = match.view_name if match else request.path
         membership = getattr(request, "membership", None)
+        # FileAccess's bulk_create chains the rows (hashes computed in Python under the chain
+        # head's lock, then inserted) in its own transaction: this runs after the view's.
         FileAccess.objects.bulk_create(
             FileAccess(
                 user=request.user,
