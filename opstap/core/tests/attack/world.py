@@ -553,3 +553,57 @@ def report(request: Any, line: str) -> None:
         with capture.global_and_fixture_disabled():
             reporter.ensure_newline()
             reporter.write_line(line)
+
+
+# Links that cross organisations by design: a referral to a partner and the partner's answer,
+# a programme shared with partners.
+CROSSING = {"referrals.Referral", "referrals.ReferralEvent", "journeys.ProgrammePartner"}
+
+
+def _organisation_paths(model: Any) -> list[str]:
+    """The ways from a row to the organisation it belongs to: its own `organisation`, and
+    each foreign key's `organisation`."""
+    paths = []
+    for f in model._meta.concrete_fields:
+        if not f.is_relation:
+            continue
+        if f.name == "organisation":
+            paths.append("organisation")
+        elif any(g.name == "organisation" for g in f.related_model._meta.concrete_fields):
+            paths.append(f"{f.name}__organisation")
+    return paths
+
+
+def cross_links() -> list[str]:
+    """Rows whose foreign keys lead to two organisations, or name a user who is not a member
+    of the row's organisation: what a form that takes another organisation's id would write."""
+    from django.db.models import Exists, F, OuterRef, Q
+
+    found = []
+    for model in apps.get_models():
+        label = model._meta.label
+        if not model.__module__.startswith("opstap") or label in CROSSING | set(COUNTED):
+            continue
+        if model._meta.proxy or label.split(".")[1].startswith("Historical"):
+            continue
+        paths = _organisation_paths(model)
+        if not paths:
+            continue
+        rows = model._base_manager.all()
+        first = paths[0]
+        for path in paths[1:]:
+            bad = rows.filter(**{f"{first}__isnull": False, f"{path}__isnull": False}).exclude(
+                **{first: F(path)}
+            )
+            found += [f"{label} {pk}: {first} ≠ {path}" for pk in bad.values_list("pk", flat=True)]
+        for f in model._meta.concrete_fields:
+            if f.is_relation and f.related_model is User:
+                member_of = Membership.objects.filter(
+                    user=OuterRef(f.name), organisation=OuterRef(first)
+                )
+                bad = rows.filter(Q(**{f"{f.name}__isnull": False}), ~Exists(member_of))
+                found += [
+                    f"{label} {pk}: {f.name} not a member"
+                    for pk in bad.values_list("pk", flat=True)
+                ]
+    return found
