@@ -108,8 +108,9 @@ def row_content(model: type[models.Model], row: Any) -> dict[str, Any]:
 
 def row_hash(log: str, content: dict[str, Any], previous_hash: str) -> str:
     document = {"log": log, "row": content, "previous_hash": previous_hash}
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    # ASCII with escapes: one spelling for every text, a lone surrogate in a JSON value too.
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def chain_key(log: str, organisation_id: int | None) -> str:
