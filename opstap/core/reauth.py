@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from .signin import recently_authenticated
 
@@ -29,7 +29,9 @@ def require_recent_authentication(view: Callable[..., HttpResponse]) -> Callable
             )
             if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
                 back = ""
-            target = f"{reverse('reauthenticate')}?next={back or reverse('dashboard')}"
+            # Encoded: a `&next=` inside the page's own query must not become a second `next`.
+            query = urlencode({"next": back or reverse("dashboard")})
+            target = f"{reverse('reauthenticate')}?{query}"
             if request.headers.get("HX-Request"):
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = target

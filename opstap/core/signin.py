@@ -22,6 +22,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -206,7 +207,7 @@ class SignInPolicyMiddleware:
         if self._url_name(request) in OPEN_BEFORE_SECOND_FACTOR:
             return None
         target = "two_factor_verify" if has_confirmed_device(request.user) else "two_factor_setup"
-        return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
 
 
 @receiver(user_logged_in)
