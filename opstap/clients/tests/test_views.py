@@ -419,8 +419,8 @@ def log(world):
             object_id=str(client.pk),
             object_repr=key,
             client=client,
+            created_at=day,  # the log is append-only: the time is given when the row is made
         )
-        AuditEvent.objects.filter(pk=event.pk).update(created_at=day)
         events[key] = event
     # Another organisation's event about the same client number must never show.
     AuditEvent.objects.create(

@@ -27,9 +27,10 @@ PINNED = {
     "plans:list": 6,
     # + plan with client (access), version, comments with authors and versions; the stored
     #   evaluation is shown, nothing is recalculated on a page view; the access-log row
-    "plans:financial": 8,
-    # + plan, version, the access-log row
-    "plans:summary": 7,
+    #   (3: the chain head locked, the row, the head moved)
+    "plans:financial": 10,
+    # + plan, version, the access-log row (3, as above)
+    "plans:summary": 9,
     # + count, page of assessments with plan and client
     "plans:assessments": 6,
 }
