@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from opstap.core.tests.attack.crawl import crawl
 from opstap.core.tests.attack.world import (
     EVERYONE,
+    THEIRS,
     fresh_login,
     patterns,
     report,
@@ -146,6 +147,10 @@ def _request(world, method: str, path: str, **kwargs):
         raise AssertionError(f"{method.upper()} {path} {kwargs!r} raised {error!r}") from error
     STATUSES[response.status_code] += 1
     assert response.status_code < 500, f"{method.upper()} {path} {kwargs!r}"
+    if response.get("Content-Type", "").startswith("text/html"):
+        html = response.content.decode()
+        assert "<script>alert(1)" not in html, f"{method.upper()} {path} reflects {kwargs!r}"
+        assert THEIRS not in html, f"{method.upper()} {path} shows the other organisation's data"
     assert not nul, f"{method.upper()} {path} stored a NUL byte in {nul}: {kwargs!r}"
     return response
 

@@ -55,6 +55,14 @@ def plain(label: str) -> str:
     return label
 
 
+# Every text of the other organisation carries this word: a page of ours that shows it leaks.
+THEIRS = "Theirs"
+
+
+def theirs(label: str) -> str:
+    return f"{label} {THEIRS}"
+
+
 @dataclass
 class Side:
     """One organisation with a member per role and one object of every kind."""
@@ -314,7 +322,7 @@ def _privacy(side: Side, text: Callable[[str], str]) -> None:
 def build(text: Callable[[str], str] = plain) -> AttackWorld:
     own = OrganisationFactory(slug="own", name=text("Microkrediet Brussel"), country="BE")
     other = OrganisationFactory(slug="other", name="Gemeente Emmerveen", country="BE")
-    return AttackWorld(own=_side(own, text), other=_side(other, plain))
+    return AttackWorld(own=_side(own, text), other=_side(other, theirs))
 
 
 def _reset_token(side: Side) -> tuple[str, str]:
