@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -10,6 +11,8 @@ from django.urls import Resolver404, resolve
 
 from opstap.core.tests.attack.html import Form, forms
 from opstap.core.tests.attack.world import OUTSIDE_ORGANISATIONS, Side, patterns, url
+
+FILES = re.compile(r"\.(pdf|xlsx|csv)$|<export_format:")
 
 
 @dataclass
@@ -38,7 +41,8 @@ def _merge(into: dict[str, Form], name: str, form: Form) -> None:
 def crawl(http: HttpClient, side: Side) -> Crawl:
     found = Crawl()
     for pattern in patterns():
-        if pattern.name in OUTSIDE_ORGANISATIONS:
+        # Files (PDFs, spreadsheets) hold no forms and are slow to make.
+        if pattern.name in OUTSIDE_ORGANISATIONS or FILES.search(pattern.route):
             continue
         path = url(pattern, {"*": side})
         response = http.get(path)

@@ -82,7 +82,9 @@ def test_a_filter_on_another_organisations_object_shows_nothing_of_theirs(attack
     if id(attack_world) not in _CRAWLS:
         _CRAWLS[id(attack_world)] = crawl(http, attack_world.own)
     found = _CRAWLS[id(attack_world)]
-    if found.pages.get(pattern.name, (0,))[0] != 200:
+    if pattern.route.endswith(".pdf"):
+        pytest.skip("a PDF's text is compressed; its object comes from the path (test_idor.py)")
+    if found.pages.get(pattern.name, (200,))[0] != 200:
         pytest.skip("not a page this member reads")
     form = found.get_forms.get(pattern.name)
     names = {n for n in (form.defaults if form else ()) if n in PARAMETERS or n in USERS}
