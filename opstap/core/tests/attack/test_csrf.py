@@ -13,6 +13,8 @@ from django.test import Client as HttpClient
 
 from opstap.core.roles import Role
 from opstap.core.tests.attack.world import (
+    COUNTED,
+    EVERYONE,
     OUTSIDE_ORGANISATIONS,
     changed,
     csrf_login,
@@ -51,3 +53,15 @@ def test_a_post_without_a_valid_token_is_refused(attack_world, pattern):
     trusting = HttpClient() if visitor else fresh_login(admin)
     if trusting.post(target, FORM).status_code != 405:
         TAKES_POST.add(pattern.name)
+
+
+@pytest.mark.parametrize("pattern", patterns(), ids=lambda p: p.name)
+def test_a_get_changes_nothing(attack_world, pattern):
+    """A link or an <img src> on another site makes the browser GET with the member's cookie,
+    and no CSRF check stops a GET: so no GET may change data (the logs may grow)."""
+    admin = attack_world.own.users[EVERYONE]
+    target = url(pattern, {"*": attack_world.own})
+    http = HttpClient() if pattern.name in OUTSIDE_ORGANISATIONS else fresh_login(admin)
+    before = snapshot()
+    http.get(target)
+    assert [label for label in changed(before, snapshot()) if label not in COUNTED] == []
