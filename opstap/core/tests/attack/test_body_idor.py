@@ -8,7 +8,6 @@ no row of ours ends up pointing into their organisation (`cross_links`).
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 
 from opstap.core.tests.attack.crawl import crawl
 from opstap.core.tests.attack.world import (
@@ -59,21 +58,26 @@ def test_a_form_given_another_organisations_id_does_not_reach_it(attack_world, p
         for theirs in [set().union(*(_theirs(attack_world, v) for v in values if v.isdigit()))]
         if theirs
     }
-    if not fields:
-        pytest.skip("no form here names an object by id")
+    if form is None:
+        pytest.skip("no form posts here")
+    # Mass assignment: an organisation the form does not offer, as if the model took it.
+    extra = {
+        "organisation": attack_world.other.org,
+        "client": attack_world.other.objects["client"],
+    }
+    for name, theirs in extra.items():
+        if name not in form.defaults:
+            fields[name] = {str(theirs.pk)}
     FIGURES["forms"] += 1
     path = url(pattern, {"*": attack_world.own})
     before = snapshot(attack_world.other.org)
-    wrong = []
+    http = fresh_login(user)
     for name, theirs in sorted(fields.items()):
         FIGURES["fields"] += 1
         for value in sorted(theirs):
             FIGURES["requests"] += 1
-            with transaction.atomic():
-                status = fresh_login(user).post(path, {**form.defaults, name: value}).status_code
-                links = cross_links()
-                transaction.set_rollback(True)
-            if status >= 500 or links:
-                wrong.append(f"{name}={value}: {status} {links}")
-    assert not wrong, f"POST {path}\n" + "\n".join(wrong)
+            status = http.post(path, {**form.defaults, name: value}).status_code
+            assert status < 500, f"POST {path} {name}={value}"
+    # Once for all the form's fields (the check reads every table): the rows name the field.
+    assert cross_links() == [], f"POST {path}"
     assert not changed(before, snapshot(attack_world.other.org))

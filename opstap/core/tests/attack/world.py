@@ -536,11 +536,15 @@ COUNTED = ["core.AuditEvent", "core.FileAccess"]
 
 
 def snapshot(organisation: Organisation | None = None) -> dict[str, Any]:
-    """A digest of every watched row, and the log rows of `organisation` (all when None)."""
+    """A digest of every watched row and a count of the log rows: of `organisation`, or all."""
     state: dict[str, Any] = {}
     for label in WATCHED:
-        rows = apps.get_model(label).objects.order_by("pk").values_list()
-        state[label] = hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+        model = apps.get_model(label)
+        rows = model._base_manager.order_by("pk")
+        if organisation is not None:
+            path = "pk" if model is Organisation else _organisation_paths(model)[0]
+            rows = rows.filter(**{path: organisation.pk})
+        state[label] = hashlib.sha256(repr(list(rows.values_list())).encode()).hexdigest()
     for label in COUNTED:
         rows = apps.get_model(label).objects.all()
         if organisation is not None:
@@ -568,17 +572,20 @@ def report(request: Any, line: str) -> None:
 CROSSING = {"referrals.Referral", "referrals.ReferralEvent", "journeys.ProgrammePartner"}
 
 
-def _organisation_paths(model: Any) -> list[str]:
+def _organisation_paths(model: Any, depth: int = 2) -> list[str]:
     """The ways from a row to the organisation it belongs to: its own `organisation`, and
-    each foreign key's `organisation`."""
+    each foreign key's (a key's key's, when the row has no nearer one)."""
     paths = []
-    for f in model._meta.concrete_fields:
-        if not f.is_relation:
-            continue
+    relations = [f for f in model._meta.concrete_fields if f.is_relation]
+    for f in relations:
         if f.name == "organisation":
             paths.append("organisation")
         elif any(g.name == "organisation" for g in f.related_model._meta.concrete_fields):
             paths.append(f"{f.name}__organisation")
+    if not paths and depth > 1:
+        for f in relations:
+            if f.related_model is not model:
+                paths += [f"{f.name}__{p}" for p in _organisation_paths(f.related_model, 1)]
     return paths
 
 
