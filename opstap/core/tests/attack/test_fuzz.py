@@ -20,12 +20,14 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
+from django.test import Client as HttpClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opstap.core.tests.attack.crawl import crawl
 from opstap.core.tests.attack.world import (
     EVERYONE,
+    OUTSIDE_ORGANISATIONS,
     THEIRS,
     fresh_login,
     patterns,
@@ -133,13 +135,13 @@ def _crawl(world):
     return _CRAWLS[id(world)]
 
 
-def _request(world, method: str, path: str, **kwargs):
-    """One request by the member with every role, rolled back; a 5xx or an exception fails
-    with the URL and the input."""
+def _request(world, method: str, path: str, *, visitor: bool = False, **kwargs):
+    """One request by the member with every role (or a visitor, on the sign-in pages), rolled
+    back; a 5xx or an exception fails with the URL and the input."""
     user = world.own.users[EVERYONE]
     try:
         with transaction.atomic():
-            http = fresh_login(user)
+            http = HttpClient() if visitor else fresh_login(user)
             response = getattr(http, method)(path, **kwargs)
             nul = _nul_stored() if _has_nul(kwargs.get("data")) else []
             transaction.set_rollback(True)
@@ -187,7 +189,8 @@ def test_random_form_data_is_never_a_server_error(attack_world, pattern):
     path = url(pattern, {"*": attack_world.own})
     found = _crawl(attack_world)
     form = found.post_forms.get(pattern.name)
-    if form is None and _request(attack_world, "post", path).status_code == 405:
+    visitor = pattern.name in OUTSIDE_ORGANISATIONS
+    if form is None and _request(attack_world, "post", path, visitor=visitor).status_code == 405:
         pytest.skip("takes no POST")
     defaults = form.defaults if form else {}
     files = sorted(form.files) if form else []
@@ -199,19 +202,26 @@ def test_random_form_data_is_never_a_server_error(attack_world, pattern):
         changes=st.dictionaries(st.sampled_from(names) | extra_keys, value, max_size=6),
         uploads=st.fixed_dictionaries({name: st.binary(max_size=2000) for name in files}),
         as_json=st.sampled_from([False, False, False, True]),
+        htmx=st.booleans(),
         body=json_value,
     )
-    def fuzz(changes, uploads, as_json, body):
+    def fuzz(changes, uploads, as_json, htmx, body):
         FIGURES["post cases"] += 1
         if as_json:
             _request(
-                attack_world, "post", path, data=json.dumps(body), content_type="application/json"
+                attack_world,
+                "post",
+                path,
+                visitor=visitor,
+                data=json.dumps(body),
+                content_type="application/json",
             )
             return
         data = {**defaults, **changes}
         for name, content in uploads.items():
             data[name] = SimpleUploadedFile("fuzz.xlsx", content)
-        _request(attack_world, "post", path, data=data)
+        headers = {"HX-Request": "true"} if htmx else {}
+        _request(attack_world, "post", path, visitor=visitor, data=data, headers=headers)
 
     fuzz()
 
@@ -229,14 +239,15 @@ def test_random_query_parameters_are_never_a_server_error(attack_world, pattern)
     @given(query=st.dictionaries(keys | st.text(min_size=1, max_size=8), value, max_size=5))
     def fuzz(query):
         FIGURES["get cases"] += 1
-        _request(attack_world, "get", path, data=query)
+        visitor = pattern.name in OUTSIDE_ORGANISATIONS
+        _request(attack_world, "get", path, visitor=visitor, data=query)
 
     fuzz()
 
 
 def test_the_crawl_found_the_forms(attack_world):
     found = _crawl(attack_world)
-    for name in ("clients:create", "clients:edit", "lending:repay", "plans:section"):
+    for name in ("clients:create", "clients:edit", "lending:repay", "plans:section", "login"):
         assert name in found.post_forms, name
     assert "first_name" in found.post_forms["clients:edit"].names
     assert found.post_forms["clients:document_upload"].files
@@ -252,7 +263,8 @@ def test_a_nul_byte_in_any_field_is_refused_or_dropped(attack_world, pattern):
     path = url(pattern, {"*": attack_world.own})
     found = _crawl(attack_world)
     post, get = found.post_forms.get(pattern.name), found.get_forms.get(pattern.name)
+    visitor = pattern.name in OUTSIDE_ORGANISATIONS
     for name in sorted(post.defaults) if post else []:
-        _request(attack_world, "post", path, data={**post.defaults, name: NUL})
+        _request(attack_world, "post", path, visitor=visitor, data={**post.defaults, name: NUL})
     for name in sorted({*(get.defaults if get else ()), "q"}):
-        _request(attack_world, "get", path, data={name: NUL})
+        _request(attack_world, "get", path, visitor=visitor, data={name: NUL})
