@@ -37,7 +37,7 @@ from opstap.core.tests.attack.world import (
 
 POST_EXAMPLES = 10
 GET_EXAMPLES = 4
-FIGURES = {"post endpoints": 0, "get endpoints": 0, "post cases": 0, "get cases": 0}
+FIGURES = {"post endpoints": 0, "get endpoints": 0, "post cases": 0, "get cases": 0, "nul": 0}
 STATUSES: Counter[int] = Counter()
 
 NASTY = [
@@ -179,7 +179,7 @@ def _figures(request):
     report(
         request,
         "Fuzzing: {post endpoints} POST endpoints × {post cases} cases, "
-        "{get endpoints} GET endpoints × {get cases} cases".format(**FIGURES)
+        "{get endpoints} GET endpoints × {get cases} cases, {nul} NUL cases".format(**FIGURES)
         + f"; answers {dict(sorted(STATUSES.items()))}",
     )
 
@@ -265,6 +265,8 @@ def test_a_nul_byte_in_any_field_is_refused_or_dropped(attack_world, pattern):
     post, get = found.post_forms.get(pattern.name), found.get_forms.get(pattern.name)
     visitor = pattern.name in OUTSIDE_ORGANISATIONS
     for name in sorted(post.defaults) if post else []:
+        FIGURES["nul"] += 1
         _request(attack_world, "post", path, visitor=visitor, data={**post.defaults, name: NUL})
     for name in sorted({*(get.defaults if get else ()), "q"}):
+        FIGURES["nul"] += 1
         _request(attack_world, "get", path, visitor=visitor, data={name: NUL})

@@ -19,6 +19,7 @@ from opstap.core.tests.attack.world import (
     changed,
     fresh_login,
     patterns,
+    report,
     snapshot,
     url,
 )
@@ -54,6 +55,18 @@ def _cases():
 
 
 CASES = _cases()
+FIGURES = {"requests": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _figures(request):
+    yield
+    urls = len({case.values[0].name for case in CASES})
+    report(
+        request,
+        f"IDOR: {urls} id-bearing URLs in {len(CASES)} cases × {len(ROLES)} roles × GET and "
+        f"POST, {FIGURES['requests']} requests",
+    )
 
 
 @pytest.mark.parametrize(("pattern", "ours"), CASES)
@@ -71,8 +84,10 @@ def test_another_organisations_object_is_not_there(attack_world, pattern, ours):
             request = getattr(http, method)
             args = (POST_DATA,) if method == "post" else ()
             status = request(target, *args).status_code
+            FIGURES["requests"] += 1
             if status == 404:
                 continue
+            FIGURES["requests"] += 1
             baseline = request(missing, *args).status_code
             if status not in (403, 404, 405) or status != baseline:
                 wrong.append(f"{role} {method.upper()} {target}: {status} (missing id: {baseline})")
