@@ -64,6 +64,7 @@ MATRIX = [
     ("member_second_factor_reset", "POST", 302, 404,    404,   404,  404,   404,  404,  404,  404),
     ("audit_log",                 "GET",  200,  404,    404,   404,  404,   404,  404,  404,  404),
     ("access_log",                "GET",  200,  404,    404,   404,  404,   404,  404,  404,  404),
+    ("audit_review",              "GET",  200,  404,    404,   404,  404,   404,  404,  404,  404),
     ("clients:list",              "GET",  200,  200,    200,   200,  200,   200,  200,  200,  404),
     ("clients:create",            "GET",  200,  200,    403,   403,  403,   200,  200,  403,  404),
     ("clients:create",            "POST", 302,  302,    403,   403,  403,   302,  302,  403,  404),
@@ -349,6 +350,7 @@ PAGES: dict[tuple[str, str], Page] = {
     ),
     ("audit_log", "GET"): Page(url=lambda s: reverse("audit_log")),
     ("access_log", "GET"): Page(url=lambda s: reverse("access_log")),
+    ("audit_review", "GET"): Page(url=lambda s: reverse("audit_review")),
     ("clients:list", "GET"): Page(url=lambda s: reverse("clients:list")),
     ("clients:create", "GET"): Page(url=lambda s: reverse("clients:create")),
     ("clients:create", "POST"): Page(

@@ -146,7 +146,12 @@ class InlineCodeFinder(HTMLParser):
 
 DJANGO_COMMENT = re.compile(r"{#.*?#}|{% comment %}.*?{% endcomment %}", re.DOTALL)
 # Rendered by WeasyPrint into PDF files, never served to a browser as HTML.
-PDF_TEMPLATES = {"plans/pdf.html", "lending/contract.html"}
+PDF_TEMPLATES = {
+    "plans/pdf.html",
+    "lending/contract.html",
+    "privacy/export_pdf.html",
+    "privacy/register_pdf.html",
+}
 
 
 def served_templates() -> list[Path]:

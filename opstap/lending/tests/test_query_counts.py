@@ -32,8 +32,8 @@ PINNED = {
     "list": 7,
     # + loan (with client, product, officer, application), versions, instalments of every
     #   version, transactions with their users, the ledger (one grouped query), the access-log
-    #   row
-    "detail": 10,
+    #   row with its chain head (locked, then moved)
+    "detail": 12,
     # + applications (with client, product, preparer, route), their votes with members,
     #   their documents
     "committee": 7,
