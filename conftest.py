@@ -44,8 +44,12 @@ def _builtin_data(request, django_db_blocker):
     request.getfixturevalue("django_db_setup")
     with django_db_blocker.unblock():
         from opstap.journeys.models import RouteType
+        from opstap.privacy.models import LegalHold
 
-        if not RouteType.objects.filter(organisation=None).exists():
+        if (
+            not RouteType.objects.filter(organisation=None).exists()
+            or not LegalHold.objects.exists()
+        ):
             reinstall_builtin_data()
 
 
@@ -114,6 +118,8 @@ def reinstall_builtin_data() -> None:
 
     from django.apps import apps
 
-    importlib.import_module("opstap.journeys.migrations.0002_builtin_route_types").forwards(
-        apps, None
-    )
+    for migration in (
+        "opstap.journeys.migrations.0002_builtin_route_types",
+        "opstap.privacy.migrations.0002_default_parameters",
+    ):
+        importlib.import_module(migration).forwards(apps, None)
