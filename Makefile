@@ -23,7 +23,7 @@ run: setup
 	$(OPSTAP) demo --if-empty
 	@echo
 	@echo "Opstap runs at http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
-	OPSTAP_MFA_EXEMPT_DOMAINS=opstap.demo $(OPSTAP) runserver $(HOST):$(PORT)
+	OPSTAP_MFA_EXEMPT_DOMAINS=demo $(OPSTAP) runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium, and the PDF tests read text back with pdftotext
 # (poppler-utils); install them when they are missing.

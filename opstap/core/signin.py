@@ -125,12 +125,13 @@ def _audit_lockout(
 
 def needs_second_factor(request: HttpRequest) -> bool:
     """Every member whose roles open client files needs a second factor, unless the
-    installation exempts the demo logins' domain (OPSTAP_MFA_EXEMPT_DOMAINS)."""
+    installation exempts the demo logins' domain (OPSTAP_MFA_EXEMPT_DOMAINS; "demo" covers
+    every address under .demo, which is no real top-level domain)."""
     if not settings.OPSTAP_MFA_REQUIRED:
         return False
     user = request.user
     domain = user.email.rpartition("@")[2].lower()
-    if domain in settings.OPSTAP_MFA_EXEMPT_DOMAINS:
+    if any(domain == d or domain.endswith("." + d) for d in settings.OPSTAP_MFA_EXEMPT_DOMAINS):
         return False
     if user.is_superuser or user.is_staff:
         return True
