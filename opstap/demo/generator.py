@@ -49,6 +49,8 @@ from opstap.core.identifiers import validate_enterprise_number, validate_nationa
 from opstap.core.models import AuditEvent, Organisation, User
 from opstap.core.roles import Role
 from opstap.core.services import member_add, organisation_create
+from opstap.demo.access import build_access_log
+from opstap.demo.access import summary as access_summary
 from opstap.demo.activities import build_activities
 from opstap.demo.lending import build_lending
 from opstap.demo.lending import summary as lending_summary
@@ -1106,6 +1108,10 @@ def build_demo(*, clients: int, seed: int, stdout: Writer) -> DemoResult:
                 today=REFERENCE_DATE,
             )
             stdout.write(f"Ran the retention task: {privacy_summary(privacy)}.")
+            accesses = build_access_log(
+                organisations=[context.organisations[slug] for slug in DEMO_SLUGS], seed=seed
+            )
+            stdout.write(f"Wrote {access_summary(accesses)}.")
     except BaseException:
         # The rows are rolled back; the document files written so far must go too.
         for name in context.saved_files if context else ():
