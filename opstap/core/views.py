@@ -306,8 +306,16 @@ def is_unusual(files: int, usual: float) -> bool:
 def _review_period(form: AuditFilterForm) -> tuple[datetime.date, datetime.date]:
     today = timezone.localdate()
     data = form.cleaned_data if form.is_valid() else {}
-    end = data.get("date_to") or today
-    start = data.get("date_from") or end - datetime.timedelta(days=REVIEW_DEFAULT_DAYS - 1)
+    # The review reads BASELINE_DAYS before the period and up to the day after it: keep both
+    # ends where a date can still reach (?date_to=9999-12-31 was an OverflowError).
+    earliest = datetime.date.min + datetime.timedelta(days=BASELINE_DAYS + REVIEW_DEFAULT_DAYS)
+    latest = datetime.date.max - datetime.timedelta(days=1)
+
+    def within(day: datetime.date) -> datetime.date:
+        return min(max(day, earliest), latest)
+
+    end = within(data.get("date_to") or today)
+    start = within(data.get("date_from") or end - datetime.timedelta(days=REVIEW_DEFAULT_DAYS - 1))
     return (start, end) if start <= end else (end, start)
 
 
