@@ -13,6 +13,19 @@ from opstap.core.roles import Capability
 from .models import Client, ClientDocument, Consent
 
 
+class ProcessingRestricted(PermissionDenied):
+    """A change to a file whose processing is restricted (GDPR art. 18): the 403 page says so."""
+
+
+def refuse_if_restricted(client: Client) -> None:
+    """Every door that hands out an object to change calls this with its client, so no app's
+    write can touch a restricted file (the services of clients check it too)."""
+    if client.processing_restricted:
+        from .services import PROCESSING_RESTRICTED
+
+        raise ProcessingRestricted(PROCESSING_RESTRICTED)
+
+
 def get_client_for_user(user: User, pk: int, *, write: bool = False) -> Client:
     client = (
         Client.objects.visible_to(user)
@@ -24,6 +37,8 @@ def get_client_for_user(user: User, pk: int, *, write: bool = False) -> Client:
         raise Http404
     if write and not can(user, Capability.EDIT_CLIENTS):
         raise PermissionDenied
+    if write:
+        refuse_if_restricted(client)
     log_read(client)
     return client
 

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from opstap.clients.access import get_client_for_user
+from opstap.clients.access import get_client_for_user, refuse_if_restricted
 from opstap.clients.models import Client, ClientCoach
 from opstap.core.access import active_membership
 from opstap.core.converters import parse_id
@@ -82,6 +82,8 @@ def get_client_for_coaching(user: User, pk: int, *, write: bool = False) -> Clie
     client = get_client_for_user(user, pk)
     if write and not may_coach(user, membership, client):
         raise PermissionDenied
+    if write:
+        refuse_if_restricted(client)
     return client
 
 

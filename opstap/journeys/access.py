@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from opstap.clients.access import refuse_if_restricted
 from opstap.core.access import can
 from opstap.core.access_log import log_read
 from opstap.core.models import User
@@ -24,6 +25,8 @@ def get_trajectory_for_user(user: User, pk: int, *, write: bool = False) -> Traj
         raise Http404
     if write and not can(user, Capability.EDIT_CLIENTS):
         raise PermissionDenied
+    if write:
+        refuse_if_restricted(trajectory.client)
     log_read(trajectory)
     return trajectory
 

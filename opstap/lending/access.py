@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from opstap.clients.access import refuse_if_restricted
 from opstap.core.access import active_membership
 from opstap.core.access_log import log_read
 from opstap.core.models import User
@@ -43,6 +44,8 @@ def get_application_for_user(
     except LoanApplication.DoesNotExist:
         raise Http404 from None
     _check_write(user, capability)
+    if capability is not None:
+        refuse_if_restricted(application.client)
     log_read(application)
     return application
 
@@ -57,5 +60,7 @@ def get_loan_for_user(user: User, pk: int, *, write: bool = False) -> Loan:
     except Loan.DoesNotExist:
         raise Http404 from None
     _check_write(user, Capability.SERVICE_LOANS if write else None)
+    if write:
+        refuse_if_restricted(loan.client)
     log_read(loan)
     return loan

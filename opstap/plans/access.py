@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from opstap.clients.access import refuse_if_restricted
 from opstap.core.access import active_membership
 from opstap.core.access_log import log_read
 from opstap.core.models import User
@@ -39,6 +40,7 @@ def get_plan_for_user(user: User, pk: int, *, write: bool = False) -> BusinessPl
         raise Http404 from None
     if write:
         _require(user, Capability.WRITE_PLANS)
+        refuse_if_restricted(plan.client)
     log_read(plan)
     return plan
 
