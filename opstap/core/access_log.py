@@ -16,8 +16,28 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from .models import FileAccess
+
+# How the access log names the pages that read a file most often; any other page appears
+# under its URL name, which still says where the file was opened.
+PAGE_LABELS = {
+    "clients:detail": _("Client file opened"),
+    "clients:edit": _("Client file opened for editing"),
+    "clients:national_number": _("Full national number shown"),
+    "clients:list": _("Found by national number"),
+    "coaching:client": _("Coaching page opened"),
+    "journeys:trajectory": _("Route opened"),
+    "lending:detail": _("Loan opened"),
+    "lending:application_detail": _("Loan application opened"),
+    "lending:export": _("Loans exported"),
+    "plans:detail": _("Business plan opened"),
+    "plans:summary": _("Business plan summary opened"),
+    "plans:financial": _("Financial plan opened"),
+    "referrals:detail": _("Referral opened"),
+    "privacy:export_download": _("Data export downloaded"),
+}
 
 # client id → (the client's organisation id, an explicit purpose or None for the page name)
 _READS: ContextVar[dict[int, tuple[int | None, str | None]] | None] = ContextVar(

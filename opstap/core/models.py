@@ -419,5 +419,7 @@ class FileAccess(ChainedLogRow):
         return f"{self.user} → {self.client_id}"
 
     def get_purpose_display(self) -> str:
-        labels = dict(self.Purpose.choices)
+        from .access_log import PAGE_LABELS
+
+        labels = {**dict(self.Purpose.choices), **PAGE_LABELS}
         return str(labels.get(self.purpose, self.purpose))

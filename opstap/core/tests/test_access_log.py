@@ -58,3 +58,12 @@ def test_a_refused_page_leaves_no_row(world, login):
     assert http.get(reverse("clients:detail", args=[client.pk])).status_code == 404
     assert http.get(reverse("clients:edit", args=[client.pk])).status_code == 404
     assert not FileAccess.objects.exists()
+
+
+def test_the_access_log_names_the_page_in_words(world, login):
+    client = ClientFactory(organisation=world.own)
+    trajectory = trajectory_for(client, world["adviser"])
+    login(world["adviser"]).get(reverse("journeys:trajectory", args=[trajectory.pk]))
+    page = login(world["org_admin"]).get(reverse("access_log")).content.decode()
+    assert "Route opened" in page
+    assert "journeys:trajectory" not in page
