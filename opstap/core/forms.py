@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -12,9 +14,11 @@ from django.contrib.auth.forms import (
 )
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .converters import IdField
+from .converters import MAX_ID, IdField
 from .models import Membership
 from .roles import Role
 
@@ -31,6 +35,58 @@ WIDGET_CLASSES = {
 }
 TEXTBOX = "utrecht-textbox utrecht-textbox--html-input"
 
+# Every form's dates and numbers stay where the database and date arithmetic can follow:
+# 9999-12-31, 0001-01-01 or a 40-digit number is a form error, not an OverflowError (a 500)
+# in a save, a time-zone conversion or "a day after" (found by the attack suite).
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2199, 12, 31)
+LARGEST_INTEGER = 2**31 - 1  # PostgreSQL's integer
+LARGEST_DECIMAL = Decimal("999999999999.99")
+
+
+def value_bounds(field: forms.Field) -> tuple[Any, Any]:
+    """(lowest, highest) to add to the field's validators; None where it has its own."""
+    if isinstance(field, forms.DateTimeField):
+        utc = datetime.UTC
+        return (
+            datetime.datetime.combine(EARLIEST, datetime.time.min, tzinfo=utc),
+            datetime.datetime.combine(LATEST, datetime.time.max, tzinfo=utc),
+        )
+    if isinstance(field, forms.DateField):
+        return EARLIEST, LATEST
+    if isinstance(field, forms.IntegerField | forms.DecimalField):
+        largest = LARGEST_INTEGER if isinstance(field, forms.IntegerField) else LARGEST_DECIMAL
+        return (
+            -largest if field.min_value is None else None,
+            largest if field.max_value is None else None,
+        )
+    return None, None
+
+
+def refuse_ids_beyond_the_column(field: forms.ModelChoiceField) -> None:
+    """A chosen id too large for an integer primary key is "not one of the choices" before
+    any query: SQLite overflows on it (a 500) and PostgreSQL refuses it mid-transaction."""
+    clean = field.clean
+
+    def bounded_clean(value: Any) -> Any:
+        # The queryset is often set after the form is built, so it is read here.
+        if not isinstance(field.queryset.model._meta.pk, models.IntegerField):
+            return clean(value)
+        values = value if isinstance(value, list | tuple) else [value]
+        for one in values:
+            text = str(one).strip()
+            if text.lstrip("-").isdigit() and abs(int(text)) > MAX_ID:
+                if isinstance(field, forms.ModelMultipleChoiceField):
+                    raise ValidationError(
+                        field.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": text},
+                    )
+                raise ValidationError(field.error_messages["invalid_choice"], code="invalid_choice")
+        return clean(value)
+
+    field.clean = bounded_clean  # type: ignore[method-assign]
+
 
 class StyledFormMixin:
     """Gives every widget the NL Design System classes (Django itself sets aria-invalid)."""
@@ -40,8 +96,17 @@ class StyledFormMixin:
         self.apply_styles()
 
     def apply_styles(self) -> None:
-        """Style every field; forms that add fields in __init__ call it again afterwards."""
+        """Style and bound every field; forms that add fields in __init__ call it again."""
         for field in self.fields.values():  # type: ignore[attr-defined]
+            if not getattr(field, "opstap_bounded", False):
+                lowest, highest = value_bounds(field)
+                if lowest is not None:
+                    field.validators.append(MinValueValidator(lowest))
+                if highest is not None:
+                    field.validators.append(MaxValueValidator(highest))
+                if isinstance(field, forms.ModelChoiceField):
+                    refuse_ids_beyond_the_column(field)
+                field.opstap_bounded = True
             widget = field.widget
             css = next((c for cls, c in WIDGET_CLASSES.items() if isinstance(widget, cls)), TEXTBOX)
             existing = widget.attrs.get("class", "")

@@ -19,12 +19,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client, ClientDocument
-from opstap.core.forms import DateInput, StyledFormMixin
+from opstap.core.forms import LARGEST_DECIMAL, DateInput, StyledFormMixin
 
 from .choices import AssessmentOutcome
 
@@ -93,6 +94,8 @@ class NumberField(forms.CharField):
             "widget", forms.TextInput(attrs={"inputmode": "decimal", "maxlength": 40})
         )
         super().__init__(**kwargs)
+        # 40 nines fit the box but not the plan's sums (decimal.InvalidOperation, a 500).
+        self.validators.append(MaxValueValidator(LARGEST_DECIMAL))
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         text = super().to_python(value)

@@ -33,9 +33,8 @@ class PeriodForm(StyledFormMixin, forms.Form):
         self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=DateInput())
         self.fields["from"].help_text = _("Empty: %(date)s") % {"date": default_start.isoformat()}
         self.fields["to"].help_text = _("Empty: %(date)s") % {"date": default_end.isoformat()}
-        # The styling mixin ran before these fields existed.
-        for name in ("from", "to"):
-            self.fields[name].widget.attrs["class"] = "utrecht-textbox utrecht-textbox--html-input"
+        # The styling (and bounding) mixin ran before these fields existed.
+        self.apply_styles()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

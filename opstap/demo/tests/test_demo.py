@@ -80,6 +80,10 @@ def wipe() -> None:
     tables = [model._meta.db_table for model in (AuditEvent, FileAccess, AuditChainHead)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The test's transaction has deferred foreign-key checks pending, which
+            # PostgreSQL will not TRUNCATE over: run them first.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             cursor.execute(f"TRUNCATE {', '.join(tables)}")
         else:
             for table in tables:

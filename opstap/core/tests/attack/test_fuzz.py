@@ -14,6 +14,7 @@ example that sent one, no text column may hold one.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -37,7 +38,7 @@ from opstap.core.tests.attack.world import (
 
 POST_EXAMPLES = 10
 GET_EXAMPLES = 4
-FIGURES = {"post endpoints": 0, "get endpoints": 0, "post cases": 0, "get cases": 0, "nul": 0}
+FIGURES = {"post endpoints": 0, "get endpoints": 0, "post cases": 0, "get cases": 0, "edges": 0}
 STATUSES: Counter[int] = Counter()
 
 NASTY = [
@@ -179,7 +180,7 @@ def _figures(request):
     report(
         request,
         "Fuzzing: {post endpoints} POST endpoints × {post cases} cases, "
-        "{get endpoints} GET endpoints × {get cases} cases, {nul} NUL cases".format(**FIGURES)
+        "{get endpoints} GET endpoints × {get cases} cases, {edges} edge cases".format(**FIGURES)
         + f"; answers {dict(sorted(STATUSES.items()))}",
     )
 
@@ -254,19 +255,37 @@ def test_the_crawl_found_the_forms(attack_world):
 
 
 NUL = "a\x00b"
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}|date|_on$|_at$|^(from|to|on)$")
+NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
+
+
+def _edges(name: str, values: list[str]) -> list[str]:
+    """The values worth trying in this field for certain: a NUL everywhere, the ends of the
+    calendar in a date, the ends of the number line in a number."""
+    edges = [NUL]
+    if DATE.search(name) or any(DATE.search(v) for v in values):
+        edges += ["0001-01-01", "9999-12-31"]
+    if any(NUMBER.match(v) for v in values):
+        edges += ["-1", "9" * 40, "1e309"]
+    return edges
 
 
 @pytest.mark.parametrize("pattern", FUZZED, ids=lambda p: p.name)
-def test_a_nul_byte_in_any_field_is_refused_or_dropped(attack_world, pattern):
-    """Every field of every form, and every GET form's parameter, one at a time with a NUL:
-    the deterministic half of the fuzzing, for the one input PostgreSQL cannot store."""
+def test_each_field_at_its_edges_is_refused_or_handled(attack_world, pattern):
+    """Every field of every form, and every GET form's parameter, one at a time at its edges:
+    the deterministic half of the fuzzing (a NUL is what PostgreSQL cannot store; a date at
+    the end of the calendar overflowed the access review)."""
     path = url(pattern, {"*": attack_world.own})
     found = _crawl(attack_world)
     post, get = found.post_forms.get(pattern.name), found.get_forms.get(pattern.name)
     visitor = pattern.name in OUTSIDE_ORGANISATIONS
-    for name in sorted(post.defaults) if post else []:
-        FIGURES["nul"] += 1
-        _request(attack_world, "post", path, visitor=visitor, data={**post.defaults, name: NUL})
-    for name in sorted({*(get.defaults if get else ()), "q"}):
-        FIGURES["nul"] += 1
-        _request(attack_world, "get", path, visitor=visitor, data={name: NUL})
+    for name, values in sorted(post.defaults.items()) if post else []:
+        for edge in _edges(name, values):
+            FIGURES["edges"] += 1
+            data = {**post.defaults, name: edge}
+            _request(attack_world, "post", path, visitor=visitor, data=data)
+    params = {"q": [], **(get.defaults if get else {})}
+    for name, values in sorted(params.items()):
+        for edge in _edges(name, values):
+            FIGURES["edges"] += 1
+            _request(attack_world, "get", path, visitor=visitor, data={name: edge})
