@@ -32,8 +32,9 @@ SMALL, LARGE = 5, 50
 # Every page pays 4 for the request itself: the session, the user, the memberships and
 # their roles (ActiveOrganisationMiddleware).
 PINNED = {
-    # + client, FileAccess insert (3: the chain head locked, the row, the head moved), coaches, routes, notes,
-    #   sessions, actions, the people who may coach or own an action (for the forms)
+    # + client, FileAccess insert (3: the chain head locked, the row, the head moved),
+    #   coaches, routes, notes, sessions, actions, the people who may coach or own an
+    #   action (for the forms)
     ("coaching:client", Role.ADVISER): 14,
     # + the same without the people (a volunteer logs only their own sessions)
     ("coaching:client", Role.VOLUNTEER): 13,

@@ -35,11 +35,12 @@ PINNED = {
     # + count, page of clients, advisers for the filter
     ("clients:list", Role.ADVISER): 7,
     ("clients:list", Role.VOLUNTEER): 7,
-    # + client, FileAccess insert (3: the chain head locked, the row, the head moved), consents, coaches, documents,
-    #   timeline, coach candidates, partner organisations of the consent form, the routes
+    # + client, FileAccess insert (3: the chain head locked, the row, the head moved),
+    #   consents, coaches, documents, timeline, coach candidates, partner organisations
+    #   of the consent form, the routes
     ("clients:detail", Role.ADVISER): 15,
-    # + client, FileAccess insert (3: the chain head locked, the row, the head moved), consents, coaches, timeline
-    #   (no documents, no forms), routes
+    # + client, FileAccess insert (3: the chain head locked, the row, the head moved),
+    #   consents, coaches, timeline (no documents, no forms), routes
     ("clients:detail", Role.VOLUNTEER): 12,
     # + clients advised and coached (a list and a capped count each), recently viewed,
     #   without consent (list and capped count); panels: aftercare check-ins due, overdue
