@@ -55,7 +55,8 @@ def value_bounds(field: forms.Field) -> tuple[Any, Any]:
     if isinstance(field, forms.DateField):
         return EARLIEST, LATEST
     if isinstance(field, forms.IntegerField | forms.DecimalField):
-        largest = LARGEST_INTEGER if isinstance(field, forms.IntegerField) else LARGEST_DECIMAL
+        # A DecimalField is an IntegerField to Django, so the decimal test comes first.
+        largest = LARGEST_DECIMAL if isinstance(field, forms.DecimalField) else LARGEST_INTEGER
         return (
             -largest if field.min_value is None else None,
             largest if field.max_value is None else None,

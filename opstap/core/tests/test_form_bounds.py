@@ -50,7 +50,7 @@ def test_ordinary_values_still_pass():
             "on": "2026-12-07",
             "at": "2026-12-07 10:00",
             "count": "2147483647",
-            "amount": "12500.00",
+            "amount": "99999999999.99",  # beyond an integer column, within a money one
             "small": "10",
             "organisation": str(organisation.pk),
             "organisations": [str(organisation.pk)],
