@@ -163,6 +163,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "opstap.core.context_processors.opstap",
             ],
+            "builtins": ["opstap.core.templatetags.opstap_format"],
         },
     },
 ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.choices import LANGUAGE_CHOICES
 from opstap.clients.models import Client
+from opstap.core import formatting
 from opstap.core.models import Organisation
 from opstap.journeys.models import Programme
 
@@ -139,7 +140,7 @@ class Activity(models.Model):
         verbose_name_plural = _("activities")
 
     def __str__(self) -> str:
-        return f"{self.title} ({timezone.localtime(self.starts_at):%Y-%m-%d})"
+        return f"{self.title} ({formatting.day(self.starts_at, 'short')})"
 
     @property
     def day(self) -> datetime.date:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.choices import LANGUAGE_CHOICES
 from opstap.clients.models import Client
+from opstap.core import formatting
 from opstap.core.models import Organisation
 from opstap.journeys.models import Trajectory
 
@@ -115,7 +116,7 @@ class CoachingSession(models.Model):
         verbose_name_plural = _("coaching sessions")
 
     def __str__(self) -> str:
-        return str(_("Coaching session of %(date)s") % {"date": self.on.isoformat()})
+        return str(_("Coaching session of %(date)s") % {"date": formatting.day(self.on, "short")})
 
     @property
     def topic_labels(self) -> list[str]:

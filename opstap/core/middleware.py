@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from . import formatting
 from .models import Membership
 
 SESSION_KEY = "opstap_organisation_id"
@@ -34,4 +35,10 @@ class ActiveOrganisationMiddleware:
             request.memberships = memberships  # type: ignore[attr-defined]
             request.membership = active  # type: ignore[attr-defined]
             user.active_membership = active  # type: ignore[attr-defined]
-        return self.get_response(request)
+        # Money and dates are written as read where the organisation works (nl_BE or nl_NL).
+        country = request.membership.organisation.country if request.membership else None
+        token = formatting.set_region(country)
+        try:
+            return self.get_response(request)
+        finally:
+            formatting.reset_region(token)

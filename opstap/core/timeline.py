@@ -8,6 +8,10 @@ queryset holds the object — the same rule as the object's own page, with no ap
 anything. Objects without a door of their own (consents, documents) belong to the client
 file; the page decides which of their names it shows (`hidden_types`). An object that no
 longer exists cannot be opened, so its events are not shown. One query per object type.
+
+The object is named as it is now and in the reader's language ("Amina Haddou – € 5.000,00"
+for a Dutch reader of an event an English-speaking officer caused); the name stored with the
+event is the fallback for types whose objects are not read back.
 """
 
 from __future__ import annotations
@@ -20,18 +24,41 @@ from django.apps import apps
 from .models import AuditEvent, User
 
 
-def _visible_ids(user: User, object_type: str, ids: set[str]) -> set[str] | None:
-    """The ids among `ids` the user may open; None when the type has no door of its own."""
+def _visible_objects(user: User, object_type: str, ids: set[str]) -> dict[str, Any] | None:
+    """The objects among `ids` the user may open, by id; None when the type has no door."""
     try:
         model = apps.get_model(object_type)
     except (LookupError, ValueError):
-        return set()
+        return {}
     manager = model._default_manager
     if not hasattr(manager, "visible_to"):
         return None
     numbers = [int(value) for value in ids if value.isdigit()]
-    found = manager.visible_to(user).filter(pk__in=numbers).values_list("pk", flat=True)
-    return {str(pk) for pk in found}
+    found = manager.visible_to(user).filter(pk__in=numbers)
+    if any(f.is_relation and f.name == "client" for f in model._meta.concrete_fields):
+        found = found.select_related("client")  # their names mention the client
+    return {str(obj.pk): obj for obj in found}
+
+
+def name_objects(user: User, events: list[AuditEvent], *, skip_type: str = "") -> set[int]:
+    """Name each event's object as it is now, in the reader's language; return the events
+    whose object the user may not open (or that no longer exists). One query per type."""
+    by_type: dict[str, list[AuditEvent]] = defaultdict(list)
+    for event in events:
+        if event.object_type != skip_type:
+            by_type[event.object_type].append(event)
+    hidden: set[int] = set()
+    for object_type, typed in by_type.items():
+        visible = _visible_objects(user, object_type, {e.object_id for e in typed})
+        if visible is None:
+            continue
+        for event in typed:
+            obj = visible.get(event.object_id)
+            if obj is None:
+                hidden.add(event.pk)
+            else:
+                event.object_repr = str(obj)[:200]
+    return hidden
 
 
 def timeline_for(
@@ -40,16 +67,9 @@ def timeline_for(
     """The newest events of the client's file the user may see, at most `length`."""
     events = list(AuditEvent.objects.filter(client=client).select_related("actor")[:length])
     client_type = client._meta.label_lower
-    by_type: dict[str, list[AuditEvent]] = defaultdict(list)
     for event in events:
         event.show_object = event.object_type != client_type and (
             event.object_type not in hidden_types
         )
-        if event.object_type != client_type:
-            by_type[event.object_type].append(event)
-    hidden: set[int] = set()
-    for object_type, typed in by_type.items():
-        visible = _visible_ids(user, object_type, {event.object_id for event in typed})
-        if visible is not None:
-            hidden.update(event.pk for event in typed if event.object_id not in visible)
+    hidden = name_objects(user, events, skip_type=client_type)
     return [event for event in events if event.pk not in hidden]

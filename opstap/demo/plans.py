@@ -31,6 +31,7 @@ from typing import Any
 
 from opstap.clients.choices import Household
 from opstap.clients.models import Client, ClientCoach
+from opstap.core import formatting
 from opstap.core.models import MembershipRole, Organisation, User
 from opstap.core.roles import Role
 from opstap.journeys.models import PhaseChange, Trajectory
@@ -1296,8 +1297,7 @@ class _Plans:
 
 def _euro(amount: str | None) -> str:
     """€ 1.234,56, as a Dutch decision letter writes it."""
-    text = f"{Decimal(amount or 0):,.2f}"
-    return "€ " + text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return formatting.money(Decimal(amount or 0), language="nl")
 
 
 def decision_reasons(outcome: str, evaluation: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client
+from opstap.core import formatting
 from opstap.core.models import Organisation
 
 from .phases import PHASE_ORDER, Phase
@@ -317,7 +318,7 @@ class PhaseChange(models.Model):
         verbose_name_plural = _("phase changes")
 
     def __str__(self) -> str:
-        return f"{self.from_phase or '∅'} → {self.to_phase} ({self.on})"
+        return f"{self.from_phase or '∅'} → {self.to_phase} ({formatting.day(self.on, 'short')})"
 
 
 class CheckIn(models.Model):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client
+from opstap.core import formatting
 from opstap.core.audit import audit_record
 from opstap.core.models import Organisation, User
 
@@ -157,7 +158,7 @@ def _check_date(on: datetime.date, previous: datetime.date | None) -> dict[str, 
             "on": ValidationError(
                 MOVE_BEFORE_PREVIOUS,
                 code="move_before_previous",
-                params={"previous": previous.isoformat()},
+                params={"previous": formatting.day(previous, "short")},
             )
         }
     return {}

@@ -11,13 +11,12 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from opstap.core import formatting
 from opstap.core.spreadsheets import safe_cell
 
 from .models import Loan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MONEY = "#,##0.00"
-DATE = "yyyy-mm-dd"
 CHUNK = 500
 
 
@@ -55,6 +54,7 @@ def loans_xlsx(loans: Iterable[Loan]) -> bytes:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
+    money = formatting.excel_money_format()
     rows = loans.iterator(chunk_size=CHUNK) if hasattr(loans, "iterator") else loans
     for loan in rows:
         values = [
@@ -78,9 +78,9 @@ def loans_xlsx(loans: Iterable[Loan]) -> bytes:
         for index, value in enumerate(values):
             cell = WriteOnlyCell(sheet, value=safe_cell(value))
             if index in MONEY_COLUMNS:
-                cell.number_format = MONEY
+                cell.number_format = money
             elif index == 5 and value is not None:
-                cell.number_format = DATE
+                cell.number_format = formatting.EXCEL_DATE_FORMAT
             cells.append(cell)
         sheet.append(cells)
     buffer = io.BytesIO()

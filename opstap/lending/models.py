@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client, ClientDocument
+from opstap.core import formatting
 from opstap.core.models import Organisation
 from opstap.journeys.models import Trajectory
 
@@ -179,7 +180,7 @@ class LoanApplication(models.Model):
         indexes = [models.Index(fields=["organisation", "status"], name="loanapp_org_status")]
 
     def __str__(self) -> str:
-        return f"{self.client} – {self.amount}"
+        return f"{self.client} – {formatting.money(self.amount)}"
 
 
 class CommitteeVote(models.Model):
@@ -336,7 +337,7 @@ class Installment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} – {self.due_date}"
+        return f"{self.number} – {formatting.day(self.due_date, 'short')}"
 
     @property
     def total(self) -> Decimal:
@@ -390,7 +391,8 @@ class LoanTransaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount} {self.value_date}"
+        on = formatting.day(self.value_date, "short")
+        return f"{self.kind} {formatting.money(self.amount)} {on}"
 
     @property
     def is_reversed(self) -> bool:
@@ -415,7 +417,7 @@ class JournalEntry(models.Model):
         ordering = ["posted_on", "id"]
 
     def __str__(self) -> str:
-        return f"{self.posted_on} {self.memo}"
+        return f"{formatting.day(self.posted_on, 'short')} {self.memo}"
 
 
 class JournalLine(models.Model):

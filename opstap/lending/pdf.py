@@ -8,7 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from opstap.core import formatting
 
 from .models import Installment, Loan
 
@@ -58,7 +60,7 @@ def contract_context(loan: Loan) -> dict[str, Any]:
 
 def contract_html(loan: Loan, language: str | None = None) -> tuple[str, str]:
     language = language or contract_language(loan)
-    with translation.override(language):
+    with formatting.reading_as(language, loan.client.organisation.country):
         html = render_to_string(
             "lending/contract.html", {**contract_context(loan), "lang": language}
         )

@@ -18,10 +18,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client, ClientDocument
+from opstap.core import formatting
 from opstap.core.audit import audit_record
 from opstap.core.models import Organisation, User
 from opstap.journeys.models import Trajectory
@@ -144,8 +144,8 @@ def _error(field: str, message: Any, code: str, **params: Any) -> ValidationErro
 
 
 def _money(amount: Decimal) -> str:
-    """An amount in the reader's number format (messages are made in their language)."""
-    return f"€ {number_format(amount, 2, force_grouping=True)}"
+    """An amount as the reader writes it (messages are made in their language)."""
+    return formatting.money(amount)
 
 
 # --- products -----------------------------------------------------------------------------
@@ -291,11 +291,15 @@ def _check_against_product(
             params={"min": product.min_repayments, "max": product.max_repayments},
         )
     if not LoanProduct.objects.filter(pk=product.pk).valid_on(on).exists():
-        until = f" – {product.valid_until.isoformat()}" if product.valid_until else ""
+        until = f" – {formatting.day(product.valid_until, 'short')}" if product.valid_until else ""
         errors["product"] = ValidationError(
             PRODUCT_NOT_VALID,
             code="product_not_valid",
-            params={"date": on.isoformat(), "from": product.valid_from.isoformat(), "until": until},
+            params={
+                "date": formatting.day(on, "short"),
+                "from": formatting.day(product.valid_from, "short"),
+                "until": until,
+            },
         )
     if errors:
         raise ValidationError(errors)
@@ -972,13 +976,13 @@ def _check_value_date(
     loan: Loan, on: datetime.date, today: datetime.date, field: str = "date"
 ) -> None:
     if on > today:
-        raise _error(field, DATE_IN_FUTURE, "date_in_future", today=today.isoformat())
+        raise _error(field, DATE_IN_FUTURE, "date_in_future", today=formatting.day(today, "short"))
     if loan.disbursed_on and on < loan.disbursed_on:
         raise _error(
             field,
             DATE_BEFORE_DISBURSEMENT,
             "before_disbursement",
-            date=loan.disbursed_on.isoformat(),
+            date=formatting.day(loan.disbursed_on, "short"),
         )
 
 
@@ -1124,14 +1128,18 @@ def _regenerate_for_disbursements(
         plan=plan,
         terms=terms,
         effective_from=disbursements[0][0],
-        reason=str(_("made again from the disbursement of %(date)s") % {"date": on.isoformat()}),
+        reason=str(
+            _("made again from the disbursement of %(date)s")
+            % {"date": formatting.day(on, "short")}
+        ),
         actor=actor,
     )
 
 
 def _check_repayment_bound(loan: Loan, amount: Decimal, *, confirmed: bool) -> None:
     open_amounts = loan.installments.filter(is_current=True).aggregate(total=Sum("open_amount"))
-    outstanding = open_amounts["total"] or Decimal("0.00")
+    # Rounded: SQLite sums decimals in floating point.
+    outstanding = (open_amounts["total"] or ZERO).quantize(CENT)
     maximum = outstanding + loan.principal_disbursed
     if amount > maximum:
         raise _error(

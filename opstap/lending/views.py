@@ -23,13 +23,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opstap.clients.access import get_client_for_user
 from opstap.clients.models import Client, normalise_for_search
+from opstap.core import formatting
 from opstap.core.access import require_allowed, require_visible
 from opstap.core.access_log import log_read, log_reads
 from opstap.core.converters import parse_id
@@ -1192,8 +1192,8 @@ def month_chart(
         bars.append(
             MonthBar(
                 month=month,
-                label=date_format(month, "M"),
-                long_label=date_format(month, "YEAR_MONTH_FORMAT"),
+                label=formatting.day(month, "month_abbr"),
+                long_label=formatting.day(month, "month"),
                 amount=amount,
                 count=count,
                 x=x,

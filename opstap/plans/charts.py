@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from opstap.core import formatting
+
 WIDTH = 720
 LEFT = 84  # room for the scale's amounts
 RIGHT = 12
@@ -91,7 +93,7 @@ def _y(value: Decimal, bottom: Decimal, top: Decimal) -> float:
 
 
 def _amount(value: Decimal) -> str:
-    return f"{int(value):,}".replace(",", "\u202f")
+    return formatting.number(value)
 
 
 def cash_chart(evaluation: dict[str, Any]) -> Chart:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from opstap.core import formatting
 
 from . import charts
 from .choices import Verdict
@@ -24,22 +25,16 @@ VERDICT_BADGES = {
 
 
 def euro(value: Any) -> str:
-    """€ 1,250.00 in the reader's locale ("" for nothing)."""
-    if value in (None, ""):
-        return "—"
-    return "€\u00a0" + number_format(Decimal(str(value)), 2, force_grouping=True)
+    """An amount as the reader writes it ("—" for nothing)."""
+    return formatting.money(value)
 
 
 def ratio(value: Any) -> str:
-    if value in (None, ""):
-        return "—"
-    return number_format(Decimal(str(value)), 2)
+    return formatting.number(value, 2)
 
 
 def percent(share: Any) -> str:
-    if share in (None, ""):
-        return "—"
-    return number_format(Decimal(str(share)) * 100, 1) + "\u00a0%"
+    return formatting.percent(share, 1)
 
 
 def calendar_month(value: str | None) -> str:
@@ -49,7 +44,7 @@ def calendar_month(value: str | None) -> str:
         day = datetime.date(int(value[:4]), int(value[5:7]), 1)
     except ValueError:
         return value
-    return date_format(day, "YEAR_MONTH_FORMAT")
+    return formatting.day(day, "month")
 
 
 def verdict_label(verdict: str | None) -> str:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client, ClientDocument
+from opstap.core import formatting
 from opstap.core.forms import LARGEST_DECIMAL, DateInput, StyledFormMixin
 
 from .choices import AssessmentOutcome
@@ -764,7 +765,6 @@ class FinancingStep(Step):
 
 def month_labels(start_month: str) -> list[str]:
     """ "Month 1 (January 2027)" … for the twelve months of year 1."""
-    from django.utils.formats import date_format
 
     labels = []
     try:
@@ -780,7 +780,7 @@ def month_labels(start_month: str) -> list[str]:
         day = datetime.date(total // 12, total % 12 + 1, 1)
         labels.append(
             gettext("Month %(number)s (%(month)s)")
-            % {"number": index + 1, "month": date_format(day, "YEAR_MONTH_FORMAT")}
+            % {"number": index + 1, "month": formatting.day(day, "month")}
         )
     return labels
 

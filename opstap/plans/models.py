@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client, ClientDocument
+from opstap.core import formatting
 from opstap.core.models import Organisation
 from opstap.journeys.models import Trajectory
 
@@ -214,7 +215,7 @@ class ViabilityAssessment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan} – {self.requested_on}"
+        return f"{self.plan} – {formatting.day(self.requested_on, 'short')}"
 
     @property
     def is_pending(self) -> bool:

@@ -9,7 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from opstap.core import formatting
 
 from . import figures
 from .choices import Section
@@ -145,7 +147,7 @@ def plan_context(version: PlanVersion) -> dict[str, Any]:
 
 def plan_html(version: PlanVersion, language: str | None = None) -> tuple[str, str]:
     language = language or plan_language(version)
-    with translation.override(language):
+    with formatting.reading_as(language, version.plan.organisation.country):
         html = render_to_string("plans/pdf.html", {**plan_context(version), "lang": language})
     return html, language
 

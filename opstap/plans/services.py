@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client, ClientDocument
+from opstap.core import formatting
 from opstap.core.audit import audit_record
 from opstap.core.models import Organisation, User
 from opstap.journeys.models import Trajectory
@@ -214,7 +215,9 @@ def evaluate_financial(
     """Evaluate a financial plan as of `on`, or raise ValidationError naming the key."""
     assumptions = assumptions_on(organisation, on)
     if assumptions is None:
-        raise _error("financial", NO_ASSUMPTIONS, "no_assumptions", date=on.isoformat())
+        raise _error(
+            "financial", NO_ASSUMPTIONS, "no_assumptions", date=formatting.day(on, "short")
+        )
     try:
         parsed = calculation.plan_from_json(evaluation_input(financial, assumptions))
     except calculation.PlanError as error:
@@ -361,7 +364,9 @@ def assessment_request(
     zelfstandigen, art. 4), which may be extended once by 13 weeks."""
     plan = BusinessPlan.objects.select_for_update().get(pk=plan.pk)
     if requested_on > _today(today):
-        raise _error("requested_on", DATE_IN_FUTURE, "future", today=_today(today).isoformat())
+        raise _error(
+            "requested_on", DATE_IN_FUTURE, "future", today=formatting.day(_today(today), "short")
+        )
     version = plan.versions.exclude(status=VersionStatus.DRAFT).order_by("-number").first()
     if version is None:
         raise _error("version", NOTHING_SUBMITTED, "nothing_submitted")
@@ -471,13 +476,15 @@ def assessment_decide(
     if not (reasons or "").strip():
         raise _error("reasons", REASON_MISSING, "reason_missing")
     if decided_on > _today(today):
-        raise _error("decided_on", DATE_IN_FUTURE, "future", today=_today(today).isoformat())
+        raise _error(
+            "decided_on", DATE_IN_FUTURE, "future", today=formatting.day(_today(today), "short")
+        )
     if decided_on < assessment.requested_on:
         raise _error(
             "decided_on",
             DECIDED_BEFORE_REQUEST,
             "before_request",
-            date=assessment.requested_on.isoformat(),
+            date=formatting.day(assessment.requested_on, "short"),
         )
     assessment.outcome = outcome
     assessment.reasons = reasons.strip()

@@ -30,6 +30,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from opstap.core import formatting
 from opstap.core.spreadsheets import check_xlsx, safe_row
 
 from . import figures, services
@@ -37,7 +38,6 @@ from .forms import MONTHS_IN_YEAR, field_problem, money, plain
 from .models import PlanVersion
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MONEY_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.00%"
 BOLD = Font(bold=True)
 MAX_ROWS = 1000  # rows read per sheet
@@ -138,7 +138,7 @@ def _total_row(sheet: Worksheet, first: int, column: str) -> None:
     last = sheet.max_row
     sheet.append([_label("total"), None, f"=SUM({column}{first}:{column}{last})"])
     sheet.cell(row=sheet.max_row, column=1).font = BOLD
-    _format_row(sheet, {3: MONEY_FORMAT})
+    _format_row(sheet, {3: formatting.excel_money_format()})
 
 
 def export_workbook(version: PlanVersion) -> Workbook:
@@ -187,7 +187,7 @@ def export_workbook(version: PlanVersion) -> Workbook:
                 item.get("depreciation_years", 0),
             ],
         )
-        _format_row(sheet, {3: MONEY_FORMAT})
+        _format_row(sheet, {3: formatting.excel_money_format()})
     for item in financial.get("start_up_costs", []):
         _append(
             sheet,
@@ -198,10 +198,10 @@ def export_workbook(version: PlanVersion) -> Workbook:
                 item.get("month", 1),
             ],
         )
-        _format_row(sheet, {3: MONEY_FORMAT})
+        _format_row(sheet, {3: formatting.excel_money_format()})
     if "working_capital" in financial:
         _append(sheet, [_label("working_capital"), "", _number(financial.get("working_capital"))])
-        _format_row(sheet, {3: MONEY_FORMAT})
+        _format_row(sheet, {3: formatting.excel_money_format()})
     _total_row(sheet, 2, "C")
 
     sheet = book.create_sheet(titles[FINANCING])
@@ -224,7 +224,7 @@ def export_workbook(version: PlanVersion) -> Workbook:
         _append(
             sheet, [_label("own_contribution"), "", _number(own.get("amount")), own.get("month", 1)]
         )
-        _format_row(sheet, {3: MONEY_FORMAT})
+        _format_row(sheet, {3: formatting.excel_money_format()})
     amortizations = _amortizations()
     for item in financial.get("loans", []):
         _append(
@@ -240,7 +240,7 @@ def export_workbook(version: PlanVersion) -> Workbook:
                 amortizations.get(item.get("amortization", "equal_installments"), ""),
             ],
         )
-        _format_row(sheet, {3: MONEY_FORMAT})
+        _format_row(sheet, {3: formatting.excel_money_format()})
     for item in financial.get("grants", []):
         _append(
             sheet,
@@ -251,7 +251,7 @@ def export_workbook(version: PlanVersion) -> Workbook:
                 item.get("month", 1),
             ],
         )
-        _format_row(sheet, {3: MONEY_FORMAT})
+        _format_row(sheet, {3: formatting.excel_money_format()})
     _total_row(sheet, 2, "C")
 
     sheet = book.create_sheet(titles[OPERATING])
@@ -275,10 +275,13 @@ def export_workbook(version: PlanVersion) -> Workbook:
                     *[_number(v) for v in revenue["year1_monthly"]],
                 ],
             )
-            _format_row(sheet, {4: PERCENT_FORMAT, **{c: MONEY_FORMAT for c in range(5, 17)}})
+            _format_row(
+                sheet,
+                {4: PERCENT_FORMAT, **{c: formatting.excel_money_format() for c in range(5, 17)}},
+            )
         else:
             _append(sheet, [_label("revenue_monthly"), "", _number(revenue.get("monthly")), growth])
-            _format_row(sheet, {3: MONEY_FORMAT, 4: PERCENT_FORMAT})
+            _format_row(sheet, {3: formatting.excel_money_format(), 4: PERCENT_FORMAT})
     for item in financial.get("revenue_lines", []):
         volumes = item.get("volume_per_month")
         volumes = volumes if isinstance(volumes, list) else [volumes]
@@ -305,7 +308,7 @@ def export_workbook(version: PlanVersion) -> Workbook:
                 _number(item.get("monthly_amount")),
             ],
         )
-        _format_row(sheet, {3: MONEY_FORMAT})
+        _format_row(sheet, {3: formatting.excel_money_format()})
 
     sheet = book.create_sheet(titles[PERSONAL])
     _header(sheet, [_("Item"), _("Description"), _("Amount a month")], [34, 40, 16])
@@ -315,7 +318,7 @@ def export_workbook(version: PlanVersion) -> Workbook:
     ):
         for item in financial.get(key, []):
             _append(sheet, [_label(code), item.get("description", ""), _number(item.get("amount"))])
-            _format_row(sheet, {3: MONEY_FORMAT})
+            _format_row(sheet, {3: formatting.excel_money_format()})
 
     _cash_sheet(book.create_sheet(titles[CASH]), evaluation)
     _evaluation_sheet(book.create_sheet(titles[EVALUATION]), version, evaluation)
@@ -338,7 +341,7 @@ def _cash_sheet(sheet: Worksheet, evaluation: dict[str, Any]) -> None:
     lines.append((_("Closing cash"), lambda m: m["closing_cash"]))
     for label, value in lines:
         _append(sheet, [label, *[_number(value(m)) for m in months]])
-        _format_row(sheet, {c: MONEY_FORMAT for c in range(2, len(months) + 2)})
+        _format_row(sheet, {c: formatting.excel_money_format() for c in range(2, len(months) + 2)})
 
 
 def _evaluation_sheet(sheet: Worksheet, version: PlanVersion, evaluation: dict[str, Any]) -> None:
@@ -354,7 +357,9 @@ def _evaluation_sheet(sheet: Worksheet, version: PlanVersion, evaluation: dict[s
     for key, label in figures.profit_lines():
         _append(sheet, [label, *[_number(y.get(key)) for y in years]])
         if key != "debt_service_coverage":
-            _format_row(sheet, {c: MONEY_FORMAT for c in range(2, len(years) + 2)})
+            _format_row(
+                sheet, {c: formatting.excel_money_format() for c in range(2, len(years) + 2)}
+            )
     _append(sheet, [])
     _append(sheet, [_("Investment budget"), _number(evaluation.get("investment_total"))])
     _append(sheet, [_("Financing"), _number(evaluation.get("financing_total"))])

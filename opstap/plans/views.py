@@ -21,12 +21,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opstap.clients.access import get_client_for_user
+from opstap.core import formatting
 from opstap.core.access import active_membership, can, require_allowed, require_visible
 from opstap.core.access_log import log_read
 from opstap.core.forms import apply_service_errors, errors_as_sentence
@@ -796,7 +796,7 @@ def assessment_request(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("The viability assessment was requested. The decision is due on %(date)s.")
-                % {"date": date_format(assessment.decision_due, "DATE_FORMAT")},
+                % {"date": formatting.day(assessment.decision_due)},
             )
             return HttpResponseRedirect(reverse("plans:assessment", args=[assessment.pk]))
     messages.error(
@@ -827,7 +827,7 @@ def assessment_extend(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("The decision period was extended to %(date)s.")
-                % {"date": date_format(assessment.decision_due, "DATE_FORMAT")},
+                % {"date": formatting.day(assessment.decision_due)},
             )
             return HttpResponseRedirect(reverse("plans:assessment", args=[pk]))
     return render(

@@ -17,9 +17,10 @@ from uuid import uuid4
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from opstap.clients.models import Client
+from opstap.core import formatting
 
 from . import registry
 from .choices import ExportStatus
@@ -100,7 +101,7 @@ def build_export(export_id: int) -> None:
         ExportRequest.objects.filter(pk=export_id).update(progress=int(90 * done / total))
 
     try:
-        with translation.override(export.language):
+        with formatting.reading_as(export.language, export.client.organisation.country):
             document = collect(export.client, progress=progress)
             pdf = export_pdf(document)
         buffer = io.BytesIO()

@@ -31,6 +31,8 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
 
+from opstap.core import formatting
+
 # The text put in place of an erased name or free text. Stored data, not a page string:
 # the file shows the "erased" banner in the reader's language.
 ERASED = "[erased]"
@@ -195,7 +197,7 @@ def _read(obj: models.Model, name: str) -> Any:
 
 def readable(obj: models.Model, name: str) -> str:
     """A field's value in words: a choice's label, yes or no, a date in the reader's format."""
-    from django.utils.formats import date_format, localize
+    from django.utils.formats import localize
     from django.utils.translation import gettext
 
     display = getattr(obj, f"get_{name}_display", None)
@@ -207,11 +209,9 @@ def readable(obj: models.Model, name: str) -> str:
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if isinstance(value, datetime.datetime):
-        from django.utils import timezone
-
-        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return formatting.moment(value, "short")
     if isinstance(value, datetime.date):
-        return date_format(value, "DATE_FORMAT")
+        return formatting.day(value)
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, Mapping):

@@ -20,11 +20,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import Client
+from opstap.core import formatting
 from opstap.core.audit import audit_record
 from opstap.core.models import Organisation, User
 
@@ -97,8 +97,7 @@ class HeldPart:
         if self.until is None:
             return str(HELD_OPEN % {"hold": self.hold.name, "what": what})
         return str(
-            HELD_UNTIL
-            % {"hold": self.hold.name, "what": what, "date": date_format(self.until, "DATE_FORMAT")}
+            HELD_UNTIL % {"hold": self.hold.name, "what": what, "date": formatting.day(self.until)}
         )
 
 

@@ -12,12 +12,12 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.choices import ConsentPurpose
 from opstap.clients.models import Client
+from opstap.core import formatting
 from opstap.core.audit import audit_record
 from opstap.core.models import Organisation, User
 
@@ -208,7 +208,7 @@ def referral_transition(
         errors["on"] = ValidationError(
             DATE_BEFORE_PREVIOUS,
             code="date_before_previous",
-            params={"date": date_format(previous, "SHORT_DATE_FORMAT")},
+            params={"date": formatting.day(previous, "short")},
         )
     if to == Status.COMPLETED and not outcome:
         errors["outcome"] = ValidationError(OUTCOME_MISSING, code="outcome_missing")

@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from opstap.core import formatting
 from opstap.core.spreadsheets import safe_row
 
 from .funnel import DEFINITIONS, ProgrammeReport, RoutePerformance, TargetsReport
@@ -32,7 +33,7 @@ CONTENT_TYPES = {
 }
 PERCENT = "0.0%"
 MONTHS = "0.0"
-COUNT = "0"
+COUNT = "#,##0"
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -242,7 +243,7 @@ def _about_sheet(sheet: Worksheet, facts: list[tuple[str, Any]]) -> None:
     sheet.column_dimensions["B"].width = 100
     for (cell,) in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
         if hasattr(cell.value, "isoformat"):
-            cell.number_format = "yyyy-mm-dd"
+            cell.number_format = formatting.EXCEL_DATE_FORMAT
 
 
 def _bytes(workbook: Workbook) -> bytes:

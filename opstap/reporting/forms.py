@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opstap.core import formatting
 from opstap.core.forms import DateInput, StyledFormMixin
 from opstap.core.models import Organisation
 
@@ -31,8 +32,12 @@ class PeriodForm(StyledFormMixin, forms.Form):
         # "from" is a Python keyword: the fields are added by name.
         self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=DateInput())
         self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=DateInput())
-        self.fields["from"].help_text = _("Empty: %(date)s") % {"date": default_start.isoformat()}
-        self.fields["to"].help_text = _("Empty: %(date)s") % {"date": default_end.isoformat()}
+        self.fields["from"].help_text = _("Empty: %(date)s") % {
+            "date": formatting.day(default_start, "short")
+        }
+        self.fields["to"].help_text = _("Empty: %(date)s") % {
+            "date": formatting.day(default_end, "short")
+        }
         # The styling (and bounding) mixin ran before these fields existed.
         self.apply_styles()
 

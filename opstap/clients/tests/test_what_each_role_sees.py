@@ -91,7 +91,7 @@ SHOWN_AS = {
     "has_disability": "Disability",
     "minority_background": "Minority background",
     "iban": "BE68",
-    "income_monthly": "1234",
+    "income_monthly": "€1,234.56",
 }
 
 

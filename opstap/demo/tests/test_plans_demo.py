@@ -71,8 +71,8 @@ def test_decision_reasons_follow_the_figures():
         "conditions": [],
     }
     reasons = plans.decision_reasons(AssessmentOutcome.NOT_VIABLE, evaluation)
-    assert "tekort € 1.250,00" in reasons and "bruto-inkomen" not in reasons
-    assert "€ 20.571,43" in plans.decision_reasons(AssessmentOutcome.VIABLE, evaluation)
+    assert "tekort €\u00a01.250,00" in reasons and "bruto-inkomen" not in reasons
+    assert "€\u00a020.571,43" in plans.decision_reasons(AssessmentOutcome.VIABLE, evaluation)
 
 
 @pytest.mark.django_db

@@ -802,5 +802,9 @@ def test_the_loan_page_speaks_the_language(world, login, loans, language):
 def test_money_in_the_readers_format(world, login, loans):
     http = login(world["loan_officer"])
     http.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
-    page = http.get(reverse("lending:detail", args=[loans["recent"].pk])).content.decode()
-    assert "€ 10.000,00" in page
+    url = reverse("lending:detail", args=[loans["recent"].pk])
+    assert "€\u00a010.000,00" in http.get(url).content.decode()
+    http.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert "10\u202f000,00\u00a0€" in http.get(url).content.decode()
+    http.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "€10,000.00" in http.get(url).content.decode()

@@ -118,8 +118,8 @@ def test_the_page_shows_the_funnel_chart_table_start_rate_routes_and_definitions
     assert 'data-phase="aftercare"' in html
     assert "Sensitised" in html
     # start rate against target, routes, definitions, exports
-    assert "75.0 %" in html and "3 of 4" in html and "20.0 %" in html
-    assert "Starter" in html and "33.3 %" in html and "45.0 %" in html
+    assert "75.0%" in html and "3 of 4" in html and "20.0%" in html
+    assert "Starter" in html and "33.3%" in html and "45.0%" in html
     assert "<details" in html and "How these figures are counted" in html
     assert export_url(known, "csv") in html and export_url(known, "xlsx") in html
 
