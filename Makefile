@@ -22,7 +22,7 @@ run: setup
 	$(OPSTAP) migrate --noinput
 	$(OPSTAP) demo --if-empty
 	@echo
-	@echo "Opstap runs at http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
+	@echo "Opstap runs at http://$(HOST):$(PORT)/  sign in at http://$(HOST):$(PORT)/login/ with a login above  (stop with Ctrl-C)"
 	OPSTAP_MFA_EXEMPT_DOMAINS=demo $(OPSTAP) runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium, and the PDF tests read text back with pdftotext

@@ -352,3 +352,35 @@ TASKS = {
         "BACKEND": env_str("OPSTAP_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+
+# CSV downloads in the reader's spreadsheet dialect, per language (opstap/core/csv_export.py,
+# docs/exports.md): Dutch and French Excel split on ";", read "1234,50" as a number and need a
+# UTF-8 byte-order mark. Per language from the environment, e.g. OPSTAP_CSV_DELIMITER_NL=","
+# (or "tab"), OPSTAP_CSV_BOM_NL=false, OPSTAP_CSV_DECIMAL_NL=".".
+def env_csv_dialect(code: str, delimiter: str, bom: bool, decimal: str) -> dict[str, object]:
+    name = code.upper()
+    delimiter = env_str(f"OPSTAP_CSV_DELIMITER_{name}") or delimiter
+    delimiter = "\t" if delimiter.lower() == "tab" else delimiter
+    decimal = env_str(f"OPSTAP_CSV_DECIMAL_{name}") or decimal
+    if len(delimiter) != 1 or delimiter in '"\r\n' or decimal not in {",", "."}:
+        raise ImproperlyConfigured(
+            f"OPSTAP_CSV_DELIMITER_{name} must be one character (or tab) and "
+            f"OPSTAP_CSV_DECIMAL_{name} a comma or a dot, not {delimiter!r} and {decimal!r}"
+        )
+    if delimiter == decimal:
+        raise ImproperlyConfigured(
+            f"OPSTAP_CSV_DELIMITER_{name} and OPSTAP_CSV_DECIMAL_{name} must differ"
+        )
+    return {
+        "delimiter": delimiter,
+        "bom": env_bool(f"OPSTAP_CSV_BOM_{name}", bom),
+        "decimal": decimal,
+    }
+
+
+OPSTAP_CSV_DIALECT = {
+    "nl": env_csv_dialect("nl", delimiter=";", bom=True, decimal=","),
+    "fr": env_csv_dialect("fr", delimiter=";", bom=True, decimal=","),
+    "en": env_csv_dialect("en", delimiter=",", bom=False, decimal="."),
+}

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.choices import LANGUAGE_CHOICES
-from opstap.core.forms import StyledFormMixin
+from opstap.core.forms import SCHEDULED, StyledFormMixin
 from opstap.core.models import Organisation
+from opstap.core.phones import PhoneField
 
 from .models import ActivityKind, ActivitySeries, Attendance, Channel, Registration
 from .services import COUNT_NOT_POSITIVE, allowed_programmes, facilitator_candidates
@@ -30,6 +31,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class ActivityForm(StyledFormMixin, forms.Form):
+    plausible_dates = {"starts_at": SCHEDULED, "ends_at": SCHEDULED}
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeLocalInput())
@@ -224,7 +226,7 @@ OutreachCountFormSet = forms.formset_factory(OutreachCountRowForm, extra=0, max_
 class LeadForm(StyledFormMixin, forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
-    phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
+    phone = PhoneField(label=_("Phone"), required=False)
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"), required=False, choices=_blank(LANGUAGE_CHOICES)
     )

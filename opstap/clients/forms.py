@@ -6,8 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from opstap.core.forms import DateInput, StyledFormMixin, apply_service_errors
+from opstap.core.forms import HAPPENED, DateInput, StyledFormMixin, apply_service_errors
 from opstap.core.models import Membership, Organisation, User
+from opstap.core.phones import PhoneField
 from opstap.core.roles import Capability, Role
 
 from .choices import (
@@ -49,7 +50,7 @@ class ClientForm(StyledFormMixin, forms.Form):
     external_reference = forms.CharField(
         label=_("External reference"), required=False, max_length=64
     )
-    phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
+    phone = PhoneField(label=_("Phone"), required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     street = forms.CharField(label=_("Street and number"), required=False, max_length=200)
     postcode = forms.CharField(label=_("Postcode"), required=False, max_length=8)
@@ -227,6 +228,7 @@ class ClientForm(StyledFormMixin, forms.Form):
 
 
 class ConsentForm(StyledFormMixin, forms.Form):
+    plausible_dates = {"given_on": HAPPENED}
     purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
     partner = forms.ModelChoiceField(
         label=_("Partner organisation"),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.choices import LANGUAGE_CHOICES
-from opstap.core.forms import DateInput, StyledFormMixin
+from opstap.core.forms import HAPPENED, SCHEDULED, DateInput, StyledFormMixin
 from opstap.core.models import User
 from opstap.journeys.models import Trajectory
 
@@ -64,6 +64,7 @@ class NoteEditForm(StyledFormMixin, forms.Form):
 
 
 class SessionForm(StyledFormMixin, forms.Form):
+    plausible_dates = {"on": HAPPENED}
     coach = forms.TypedChoiceField(label=_("Coach"), coerce=int)
     on = forms.DateField(label=_("Date"), widget=DateInput())
     duration_minutes = forms.IntegerField(
@@ -103,6 +104,7 @@ class SessionForm(StyledFormMixin, forms.Form):
 
 
 class ActionForm(StyledFormMixin, forms.Form):
+    plausible_dates = {"due_on": SCHEDULED}
     title = forms.CharField(label=_("Action"), max_length=200)
     owner = forms.TypedChoiceField(
         label=_("Who does it"),

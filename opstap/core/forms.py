@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +17,11 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from . import formatting
 from .converters import MAX_ID, IdField
 from .models import Membership
 from .roles import Role
@@ -89,8 +93,67 @@ def refuse_ids_beyond_the_column(field: forms.ModelChoiceField) -> None:
     field.clean = bounded_clean  # type: ignore[method-assign]
 
 
+# Django's "---------" in an empty select says nothing and is not translated.
+CHOOSE = pgettext_lazy("select prompt", "Choose…")
+DJANGO_DASHES = "---------"
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """The dates that make sense for a field's meaning, counted from today when the form is
+    checked: a consent given in 1900 or an activity in 9999 is a typing slip.
+
+    `days_ahead=None` leaves the future to the service, which refuses a date after today in
+    its own words ("A consent cannot be given on a date in the future.")."""
+
+    days_back: int
+    days_ahead: int | None
+    message: Any
+
+    def bounds(self) -> tuple[datetime.date, datetime.date]:
+        today = timezone.localdate()
+        return (
+            today - datetime.timedelta(days=self.days_back),
+            today + datetime.timedelta(days=self.days_ahead or 0),
+        )
+
+    def __call__(self, value: datetime.date | datetime.datetime) -> None:
+        if value is None:
+            return
+        day = timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
+        earliest, latest = self.bounds()
+        if day < earliest or (self.days_ahead is not None and day > latest):
+            raise ValidationError(
+                self.message,
+                code="implausible_date",
+                params={
+                    "earliest": formatting.day(earliest, "short"),
+                    "latest": formatting.day(latest, "short"),
+                },
+            )
+
+
+# Something that happened (a consent given, a session held, a referral sent, a phase
+# reached): not before the oldest file an organisation brings along, and not after today.
+HAPPENED = Plausible(
+    days_back=25 * 366,
+    days_ahead=None,
+    message=_("Enter a date from %(earliest)s up to today (%(latest)s)."),
+)
+# Something planned or held (an activity): a few years either way.
+SCHEDULED = Plausible(
+    days_back=5 * 366,
+    days_ahead=3 * 366,
+    message=_("Enter a date from %(earliest)s to %(latest)s."),
+)
+
+
 class StyledFormMixin:
-    """Gives every widget the NL Design System classes (Django itself sets aria-invalid)."""
+    """Gives every widget the NL Design System classes (Django itself sets aria-invalid),
+    bounds every value, checks the dates named in `plausible_dates` against their meaning
+    and gives empty selects a translated prompt."""
+
+    plausible_dates: dict[str, Plausible] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
@@ -108,11 +171,35 @@ class StyledFormMixin:
                 if isinstance(field, forms.ModelChoiceField):
                     refuse_ids_beyond_the_column(field)
                 field.opstap_bounded = True
+            self._prompt_instead_of_dashes(field)
             widget = field.widget
             css = next((c for cls, c in WIDGET_CLASSES.items() if isinstance(widget, cls)), TEXTBOX)
             existing = widget.attrs.get("class", "")
             if css not in existing:
                 widget.attrs["class"] = f"{css} {existing}".strip()
+        for name, plausible in self.plausible_dates.items():
+            field = self.fields.get(name)  # type: ignore[attr-defined]
+            if field is not None and plausible not in field.validators:
+                field.validators.append(plausible)
+                earliest, latest = plausible.bounds()
+                # The browser's date picker offers only the plausible dates as well.
+                if isinstance(field.widget, forms.DateInput) and field.widget.input_type == "date":
+                    field.widget.attrs.setdefault("min", earliest.isoformat())
+                    field.widget.attrs.setdefault("max", latest.isoformat())
+
+    @staticmethod
+    def _prompt_instead_of_dashes(field: forms.Field) -> None:
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label == DJANGO_DASHES:
+                field.empty_label = CHOOSE
+            return
+        if isinstance(field, forms.ChoiceField) and not callable(field.choices):
+            choices = list(field.choices)
+            if any(value == "" and label == DJANGO_DASHES for value, label in choices):
+                field.choices = [
+                    (value, CHOOSE if value == "" and label == DJANGO_DASHES else label)
+                    for value, label in choices
+                ]
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models, router, transaction
@@ -195,6 +197,18 @@ def _readable(value: object, choices: dict[str, object]) -> object:
     return value
 
 
+# What a change or a note names beside a model's own fields: per object type, a key's
+# label and its choices (a plan's events note its version's status, section and verdict).
+CHANGE_FIELDS: dict[tuple[str, str], tuple[object, Any]] = {}
+
+
+def register_change_fields(object_type: str, fields: dict[str, tuple[object, Any]]) -> None:
+    """Labels (and choices, or None) for the keys an app's audit events carry that are not
+    fields of the object's model; apps call this in AppConfig.ready."""
+    for key, described in fields.items():
+        CHANGE_FIELDS[(object_type, key)] = described
+
+
 def register_action_labels(labels: dict[str, object]) -> None:
     """Readable names for an app's audit actions (apps call this in AppConfig.ready)."""
     for action, label in labels.items():
@@ -351,10 +365,11 @@ class AuditEvent(ChainedLogRow):
     def action_label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
 
+    @property
     def readable_changes(self) -> list[tuple[str, object, object]]:
-        """(field label, old, new) in the reader's language: choice codes become their labels."""
+        """(field label, old, new) in the reader's language: field names become their labels
+        and choice codes theirs, for the model's fields and the keys its app registered."""
         from django.apps import apps
-        from django.core.exceptions import FieldDoesNotExist
 
         try:
             model = apps.get_model(self.object_type)
@@ -363,20 +378,33 @@ class AuditEvent(ChainedLogRow):
         rows: list[tuple[str, object, object]] = []
         for name, change in self.changes.items():
             if name == "_":
-                rows.extend((str(CHANGE_NOTES.get(k, k)), None, v) for k, v in change.items())
+                for key, value in change.items():
+                    label, choices = self._described(model, key)
+                    rows.append((label, None, _readable(value, choices)))
                 continue
-            label, choices = str(CHANGE_NOTES.get(name, name.replace("_", " "))), {}
-            if model is not None:
-                try:
-                    field = model._meta.get_field(name)
-                except FieldDoesNotExist:
-                    pass
-                else:
-                    label = str(getattr(field, "verbose_name", label))
-                    choices = {str(k): v for k, v in (field.flatchoices or [])}
+            label, choices = self._described(model, name)
             old, new = change
             rows.append((label, _readable(old, choices), _readable(new, choices)))
         return rows
+
+    def _described(self, model: Any, key: str) -> tuple[str, dict[str, object]]:
+        from django.core.exceptions import FieldDoesNotExist
+
+        registered = CHANGE_FIELDS.get((self.object_type, key))
+        if registered is not None:
+            label, choices = registered
+            return str(label), {str(k): v for k, v in (choices.choices if choices else [])}
+        if model is not None:
+            try:
+                field = model._meta.get_field(key)
+            except FieldDoesNotExist:
+                pass
+            else:
+                return (
+                    str(getattr(field, "verbose_name", key)),
+                    {str(k): v for k, v in (field.flatchoices or [])},
+                )
+        return str(CHANGE_NOTES.get(key, key.replace("_", " "))), {}
 
 
 class FileAccess(ChainedLogRow):

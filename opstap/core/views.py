@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import operator
@@ -26,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opstap.clients.choices import ConsentPurpose
 from opstap.clients.models import Client, ClientCoach, Consent
 
-from . import services
+from . import csv_export, downloads, services
 from .access import require_visible
 from .audit import audit_record
 from .dashboard import panels_for
@@ -38,6 +37,18 @@ from .roles import Capability
 from .spreadsheets import safe_row
 
 DASHBOARD_LIST_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class RecentlyOpened:
+    client: Client
+    accessed_at: datetime.datetime
+
+    @property
+    def client_id(self) -> int:
+        return self.client.pk
+
+
 # Beyond this a dashboard says "100+": exact totals of thousands cost a scan on every visit
 # and change nothing about what to do next; the client list gives the exact number.
 DASHBOARD_COUNT_CAP = 100
@@ -75,13 +86,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             coached, DASHBOARD_COUNT_CAP
         )
         # Only files still open to them: a coach unassigned yesterday sees no name today.
-        context["recently_viewed"] = list(
+        # One line per file, at the last time it was opened (not one per look at it).
+        last_opened = list(
             FileAccess.objects.filter(
                 user=user, organisation=membership.organisation, client__in=visible.values("pk")
             )
-            .select_related("client")
+            .values("client")
+            .annotate(accessed_at=Max("accessed_at"))
             .order_by("-accessed_at")[:DASHBOARD_LIST_LENGTH]
         )
+        clients = Client.objects.in_bulk([row["client"] for row in last_opened])
+        context["recently_viewed"] = [
+            RecentlyOpened(client=clients[row["client"]], accessed_at=row["accessed_at"])
+            for row in last_opened
+            if row["client"] in clients
+        ]
     if membership.can(Capability.MANAGE_CONSENT):
         # Without a case-management consent a file should not be worked on: the adviser's
         # first to-do. One correlated NOT EXISTS: exclude() over two conditions on a
@@ -541,15 +560,14 @@ def _review_export(request: HttpRequest, data: dict[str, Any], fmt: str) -> Http
         obj=data["organisation"],
         extra={"period": f"{data['start'].isoformat()}/{data['end'].isoformat()}", "format": fmt},
     )
-    stamp = f"{data['start'].isoformat()}-{data['end'].isoformat()}"
+    base, parts = downloads.AUDIT_REVIEW, (data["start"], data["end"])
     if fmt == "csv":
-        # CSV holds one table: the files opened, the heart of the review.
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        # CSV holds one table: the files opened, the heart of the review; in the reader's
+        # dialect (";" and a byte-order mark for nl and fr), see docs/exports.md.
         _title, header, rows = sheets[0]
-        writer.writerow(safe_row(header))
-        writer.writerows(safe_row(row) for row in rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            csv_export.csv_text(rows, header), content_type=csv_export.CONTENT_TYPE
+        )
     else:
         from openpyxl import Workbook
 
@@ -565,6 +583,6 @@ def _review_export(request: HttpRequest, data: dict[str, Any], fmt: str) -> Http
             out.getvalue(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    response["Content-Disposition"] = f'attachment; filename="audit-review-{stamp}.{fmt}"'
+    downloads.attachment(response, base, fmt, *parts)
     response["X-Content-Type-Options"] = "nosniff"
     return response

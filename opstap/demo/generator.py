@@ -826,6 +826,8 @@ class DemoPlan:
                 )
             else:
                 phone = f"+31 6 {rng.randint(1000, 9999)} {rng.randint(0, 9999):04d}"
+            # Stored as the forms store it (E.164); the pages show it in national format.
+            phone = phone.replace(" ", "")
         email = ""
         if rng.random() < 0.65:
             style = rng.randint(0, 2)

@@ -40,7 +40,10 @@ UNKNOWN_COLUMN = _(
     "without importing it, start its header with #."
 )
 DOUBLE_COLUMN = _("This column is the same as the column “%(other)s”.")
-MISSING_COLUMN = _("This column is required but missing from the file.")
+MISSING_COLUMN = _(
+    "This column is required but missing from the file. Add a column with one of these "
+    "headers: %(spellings)s."
+)
 EMPTY_HEADER = _("A column without a header has values in it; give it a header or remove it.")
 COLUMN_NOT_ALLOWED = _("Your role may not import this column; remove it from the file.")
 CELL_REQUIRED = _("A value is required.")
@@ -181,7 +184,10 @@ class Importer:
                 mapped.append((position, column))
         for column in self.columns:
             if column.required and column.key not in seen:
-                errors.append(RowError(row, str(column.header), MISSING_COLUMN))
+                spellings = ", ".join(f"“{name}”" for name in column.spellings())
+                errors.append(
+                    RowError(row, str(column.header), MISSING_COLUMN, {"spellings": spellings})
+                )
         self.headers = seen
         return mapped, errors
 
@@ -283,6 +289,8 @@ class ImportResult:
     columns: list[Column]
     rows: list[ParsedRow]
     file_errors: list[RowError]
+    # The file's data rows, also when its headers stopped the rows from being read.
+    row_count: int = 0
 
     @property
     def kind(self) -> str:
@@ -337,7 +345,9 @@ def run_import(importer: Importer, table: Table, *, dry_run: bool) -> ImportResu
     mapped, file_errors = importer.map_headers(table)
     columns = [column for _position, column in mapped]
     if file_errors:
-        return ImportResult(importer, dry_run, False, columns, [], file_errors)
+        return ImportResult(
+            importer, dry_run, False, columns, [], file_errors, row_count=len(table.rows)
+        )
     rows = [importer.parse(number, cells, mapped) for number, cells in table.rows]
     committed = False
     with transaction.atomic():
@@ -352,4 +362,4 @@ def run_import(importer: Importer, table: Table, *, dry_run: bool) -> ImportResu
     for row in rows:
         if row.errors:
             row.outcome = FAILED
-    return ImportResult(importer, dry_run, committed, columns, rows, [])
+    return ImportResult(importer, dry_run, committed, columns, rows, [], row_count=len(rows))

@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from opstap.clients.models import normalise_for_search
+from opstap.core import phones
 
 DATE_INVALID = _(
     "Give a date as YYYY-MM-DD, DD/MM/YYYY or DD-MM-YYYY (for example 2024-03-31 or 31/03/2024)."
@@ -38,6 +39,9 @@ RATE_INVALID = _("Give a share from 0 to 1 (for example 0.20) or a percentage (f
 CHOICE_INVALID = _("“%(value)s” is not one of the accepted values: %(accepted)s.")
 TEXT_TOO_LONG = _("At most %(max)s characters are allowed; this cell has %(count)s.")
 EMAIL_INVALID = _("“%(value)s” is not an e-mail address.")
+PHONE_INVALID = _(
+    "“%(value)s” is not a phone number (for example 0470 12 34 56 or +31 6 12345678)."
+)
 CODE_INVALID = _(
     "A code may only contain letters without accents, digits, hyphens and underscores "
     "(for example azo-2016)."
@@ -114,6 +118,16 @@ class Email(Text):
         except ValidationError as exc:
             raise CellError(EMAIL_INVALID, {"value": text}) from exc
         return text
+
+
+class Phone(Text):
+    accepted = _("a phone number, such as 0470 12 34 56 or +31 6 12345678")
+
+    def parse(self, value: Any) -> str:
+        try:
+            return phones.normalise(super().parse(value))
+        except ValidationError as exc:
+            raise CellError(PHONE_INVALID, {"value": cell_text(value)}) from exc
 
 
 class Code(Text):
@@ -412,6 +426,19 @@ class Column:
                 names |= labels_in_all_languages(alias)
             self.names = {normalise(n) for n in names}
         return self.names
+
+    def spellings(self) -> list[str]:
+        """The headers a file may give this column, as one would type them: the reader's
+        own label first, then the other languages' and the aliases (any case is read)."""
+        shown = [str(self.header)]
+        for label in [*sorted(labels_in_all_languages(self.header)), self.key]:
+            if label not in shown:
+                shown.append(label)
+        for alias in self.aliases:
+            for label in sorted(labels_in_all_languages(alias)):
+                if label not in shown:
+                    shown.append(label)
+        return shown
 
     def display(self, value: Any) -> str:
         text = self.parser.display(value)

@@ -42,6 +42,7 @@ FILE_NO_SHEET = _("The Excel file has no worksheet.")
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+PDF_MAGIC = b"%PDF-"
 
 
 class FileProblem(Exception):
@@ -98,6 +99,11 @@ def _is_blank(cells: list[Any]) -> bool:
 
 
 def _decode(data: bytes) -> str:
+    if data.startswith(PDF_MAGIC) or (
+        b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    ):
+        # A PDF, an image or a program: not text in any encoding, so not "not UTF-8".
+        raise FileProblem(FILE_BINARY)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Excel's "Unicode text" export: UTF-16 with a byte-order mark, tab-separated.
         try:

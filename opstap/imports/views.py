@@ -50,7 +50,7 @@ def _preview(
         "filename": filename,
         "token": token,
         "rows": rows,
-        "row_count": len(result.rows),
+        "row_count": result.row_count,
         "preview_count": len(rows),
         "errors": result.errors,
     }

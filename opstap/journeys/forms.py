@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opstap.core.forms import DateInput, StyledFormMixin
+from opstap.core.forms import HAPPENED, DateInput, StyledFormMixin
 from opstap.core.models import Organisation, User
 from opstap.core.roles import Role
 
@@ -37,6 +37,7 @@ def _advisers(organisation: Organisation) -> Any:
 
 
 class TrajectoryOpenForm(StyledFormMixin, forms.Form):
+    plausible_dates = {"on": HAPPENED}
     route_type = forms.ModelChoiceField(label=_("Route"), queryset=RouteType.objects.none())
     phase = forms.ChoiceField(
         label=_("Starting phase"),
@@ -72,6 +73,7 @@ class TrajectoryOpenForm(StyledFormMixin, forms.Form):
 
 
 class TrajectoryMoveForm(StyledFormMixin, forms.Form):
+    plausible_dates = {"on": HAPPENED}
     to_phase = forms.ChoiceField(label=_("Move to"))
     on = forms.DateField(
         label=_("Date"),
@@ -94,6 +96,7 @@ class TrajectoryMoveForm(StyledFormMixin, forms.Form):
 
 
 class CheckInForm(StyledFormMixin, forms.Form):
+    plausible_dates = {"on": HAPPENED}
     on = forms.DateField(label=_("Date of the check-in"), widget=DateInput())
     business_active = forms.TypedChoiceField(
         label=_("Is the business still active?"),

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -369,3 +370,8 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trajectory} +{self.months_after_start}m"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Not done and its due date has passed (a check-in due in 2024 is late today)."""
+        return self.done_on is None and self.due_on < timezone.localdate()

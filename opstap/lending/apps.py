@@ -9,9 +9,16 @@ class LendingConfig(AppConfig):
 
     def ready(self) -> None:
         from opstap.core.dashboard import ClientSection, Panel, register, register_client_section
-        from opstap.core.models import register_action_labels
+        from opstap.core.models import register_action_labels, register_change_fields
         from opstap.core.roles import Capability
 
+        from .choices import Vote
+
+        # The notes the loan events carry beside the models' own fields.
+        register_change_fields(
+            "lending.loan", {"amount": (_("amount"), None), "date": (_("date"), None)}
+        )
+        register_change_fields("lending.loanapplication", {"vote": (_("vote"), Vote)})
         # Readable names for the audit events written by lending/services.py.
         register_action_labels(
             {

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opstap.clients.access import get_client_for_user
 from opstap.clients.models import Client, normalise_for_search
-from opstap.core import formatting
+from opstap.core import downloads, formatting
 from opstap.core.access import require_allowed, require_visible
 from opstap.core.access_log import log_read, log_reads
 from opstap.core.converters import parse_id
@@ -731,7 +731,7 @@ def loan_export(request: HttpRequest) -> HttpResponse:
     log_reads(loans)
     response = HttpResponse(exports.loans_xlsx(loans), content_type=exports.XLSX)
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="loans-{stamp}.xlsx"'
+    downloads.attachment(response, downloads.LOANS, "xlsx", stamp)
     return response
 
 
@@ -1126,7 +1126,7 @@ def loan_contract(request: HttpRequest, pk: int) -> HttpResponse:
     content = pdf.contract_pdf(loan)
     log_read(loan.client, purpose=FileAccess.Purpose.DOCUMENT_DOWNLOAD)
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="contract-{loan.reference}.pdf"'
+    downloads.attachment(response, downloads.CONTRACT, "pdf", loan.reference)
     return response
 
 

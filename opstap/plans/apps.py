@@ -35,8 +35,10 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         from opstap.core.dashboard import ClientSection, Panel, register, register_client_section
-        from opstap.core.models import register_action_labels
+        from opstap.core.models import register_action_labels, register_change_fields
         from opstap.core.roles import Capability
+
+        from .choices import Section, Verdict, VersionStatus
 
         # Readable names for this app's audit events (core's table falls back to the code).
         register_action_labels(
@@ -53,6 +55,16 @@ class PlansConfig(AppConfig):
                 "assessment.update": _("Viability assessment adviser or report changed"),
                 "assessment.decide": _("Viability decided"),
             }
+        )
+        # A plan's events speak of its version: name those keys and their choices.
+        register_change_fields(
+            "plans.businessplan",
+            {
+                "status": (_("status of the version"), VersionStatus),
+                "section": (_("section"), Section),
+                "verdict": (_("verdict"), Verdict),
+                "version": (_("version"), None),
+            },
         )
 
         # For those who decide on viability: the decisions due within 14 days or overdue

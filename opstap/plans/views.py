@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opstap.clients.access import get_client_for_user
-from opstap.core import formatting
+from opstap.core import downloads, formatting
 from opstap.core.access import active_membership, can, require_allowed, require_visible
 from opstap.core.access_log import log_read
 from opstap.core.forms import apply_service_errors, errors_as_sentence
@@ -662,7 +662,7 @@ def plan_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     content = pdf.plan_pdf(version)
     _record_download(request, version)
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="plan-{pk}-v{number}.pdf"'
+    downloads.attachment(response, downloads.PLAN, "pdf", pk, f"v{number}")
     return response
 
 
@@ -673,7 +673,7 @@ def financial_export(request: HttpRequest, pk: int, number: int) -> HttpResponse
     content = spreadsheet.export_financial(version)
     _record_download(request, version)
     response = HttpResponse(content, content_type=spreadsheet.CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="financial-plan-{pk}-v{number}.xlsx"'
+    downloads.attachment(response, downloads.FINANCIAL_PLAN, "xlsx", pk, f"v{number}")
     return response
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opstap.clients.access import get_client_for_user
 from opstap.clients.models import Client
+from opstap.core import downloads
 from opstap.core.access import require_visible
 from opstap.core.access_log import log_read
 from opstap.core.forms import apply_service_errors
@@ -153,7 +154,7 @@ def processing_register(request: HttpRequest) -> HttpResponse:
 def processing_register_pdf(request: HttpRequest) -> HttpResponse:
     membership = require_privacy_admin(request.user)
     response = HttpResponse(register.pdf(membership.organisation), content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="register-of-processing.pdf"'
+    downloads.attachment(response, downloads.PROCESSING_REGISTER, "pdf")
     return response
 
 

@@ -9,9 +9,12 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from opstap.core.dashboard import ClientSection, Panel, register, register_client_section
-        from opstap.core.models import register_action_labels
+        from opstap.core.models import register_action_labels, register_change_fields
         from opstap.core.roles import Capability
 
+        register_change_fields(
+            "referrals.referral", {"file_shared": (_("file shared with the partner"), None)}
+        )
         # Readable names for this app's audit events (core's table falls back to the code).
         register_action_labels(
             {

@@ -7,13 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opstap.core.converters import IdField
-from opstap.core.forms import DateInput, StyledFormMixin
+from opstap.core.forms import HAPPENED, DateInput, StyledFormMixin
 from opstap.core.models import Organisation
 
 from .choices import Direction, Status
 
 
 class ReferralForm(StyledFormMixin, forms.Form):
+    plausible_dates = {"sent_on": HAPPENED}
     direction = forms.ChoiceField(
         label=_("Direction"),
         choices=Direction.choices,
@@ -53,6 +54,7 @@ class ReferralForm(StyledFormMixin, forms.Form):
 class ReferralTransitionForm(StyledFormMixin, forms.Form):
     """One move of the status: the date it happened, a note, and (to complete) the outcome."""
 
+    plausible_dates = {"on": HAPPENED}
     on = forms.DateField(label=_("Date"), widget=DateInput())
     note = forms.CharField(
         label=_("Note"),

@@ -1,9 +1,11 @@
 """The reports as JSON, CSV and xlsx: the pages' export links and `opstap report` call these.
 
-JSON and CSV use stable English keys and column names (for machines); labels in the reader's
-language sit beside them, and the xlsx headers are translated (for people). Rates are
-decimals with 4 places: strings in JSON and CSV, numbers formatted as percentages in xlsx.
-docs/funnel.md documents every shape.
+JSON and the command's CSV use stable English keys and column names (for machines); labels
+in the reader's language sit beside them. The xlsx and the CSV the pages download are for
+people: translated headers, and the CSV in the reader's spreadsheet dialect (`;` and a decimal
+comma for nl and fr, opstap.core.csv_export). Rates are decimals with 4 places: strings in JSON
+and the command's CSV, numbers formatted as percentages in xlsx. docs/funnel.md documents
+every shape, docs/exports.md the downloads.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from opstap.core import formatting
+from opstap.core import csv_export, downloads, formatting
 from opstap.core.spreadsheets import safe_row
 
 from .funnel import DEFINITIONS, ProgrammeReport, RoutePerformance, TargetsReport
@@ -185,6 +187,76 @@ def targets_csv(report: TargetsReport) -> str:
     return out.getvalue()
 
 
+# --- CSV for people (the pages' downloads) -----------------------------------------------
+# The tables of the xlsx with its translated headers, in the reader's CSV dialect: Decimals
+# get the reader's decimal mark, dates stay ISO (opstap.core.csv_export, docs/exports.md).
+
+
+def _route_headers() -> list[str]:
+    return [
+        _("Route code"),
+        _("Route"),
+        _("Closed"),
+        _("Successful"),
+        _("Success rate"),
+        _("Target success rate"),
+        _("Mean duration (months)"),
+        _("Target duration (months)"),
+    ]
+
+
+def _route_values(route: RoutePerformance) -> list[Any]:
+    return [
+        route.route,
+        route.name,
+        route.closed,
+        route.successful,
+        route.success_rate,
+        route.target_success_rate,
+        route.mean_duration_months,
+        route.target_mean_duration_months,
+    ]
+
+
+def programme_csv_for_people(report: ProgrammeReport) -> str:
+    """What the xlsx holds, as one CSV: the report's facts, then the funnel, the start rate
+    and the routes, each under its translated header row, separated by an empty row."""
+    funnel = report.funnel
+    rate = funnel.start_rate
+    writer = csv_export.CsvWriter()
+    writer.writerows(
+        [
+            [_("Programme"), f"{funnel.programme.code} – {funnel.programme.name}"],
+            [_("Promoter"), funnel.programme.organisation.name],
+            [_("From"), funnel.start],
+            [_("To"), funnel.end],
+            [_("Partner"), funnel.partner.name if funnel.partner else _("All")],
+            [],
+            [_("Phase"), _("Stage"), _("Actual"), _("Target")],
+        ]
+    )
+    writer.writerows(
+        [str(stage.phase), stage.label, stage.actual, stage.target or None]
+        for stage in funnel.stages
+    )
+    writer.writerows(
+        [
+            [],
+            [_("Started"), _("In guidance"), _("Start rate"), _("Target")],
+            [rate.numerator, rate.denominator, rate.value, rate.target],
+            [],
+            _route_headers(),
+        ]
+    )
+    writer.writerows(_route_values(route) for route in report.routes)
+    return writer.getvalue()
+
+
+def targets_csv_for_people(report: TargetsReport) -> str:
+    """One table: the translated header row, then one row per route."""
+    return csv_export.csv_text((_route_values(route) for route in report.routes), _route_headers())
+
+
 # --- xlsx -------------------------------------------------------------------------------
 
 
@@ -209,29 +281,8 @@ def _sheet(
 def _routes_sheet(sheet: Worksheet, routes: list[RoutePerformance]) -> None:
     _sheet(
         sheet,
-        [
-            _("Route code"),
-            _("Route"),
-            _("Closed"),
-            _("Successful"),
-            _("Success rate"),
-            _("Target success rate"),
-            _("Mean duration (months)"),
-            _("Target duration (months)"),
-        ],
-        [
-            [
-                r.route,
-                r.name,
-                r.closed,
-                r.successful,
-                r.success_rate,
-                r.target_success_rate,
-                r.mean_duration_months,
-                r.target_mean_duration_months,
-            ]
-            for r in routes
-        ],
+        _route_headers(),
+        [_route_values(r) for r in routes],
         {3: COUNT, 4: COUNT, 5: PERCENT, 6: PERCENT, 7: MONTHS, 8: MONTHS},
     )
 
@@ -300,28 +351,33 @@ def targets_xlsx(report: TargetsReport) -> bytes:
     return _bytes(workbook)
 
 
-def render(report: ProgrammeReport | TargetsReport, fmt: str) -> str | bytes:
-    """The report in `fmt` (json, csv or xlsx): text for json and csv, bytes for xlsx."""
+def render(
+    report: ProgrammeReport | TargetsReport, fmt: str, *, for_people: bool = False
+) -> str | bytes:
+    """The report in `fmt` (json, csv or xlsx): text for json and csv, bytes for xlsx.
+
+    `for_people` is the pages' download: the CSV gets translated headers in the reader's
+    dialect instead of the stable English machine format of `opstap report`."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     if isinstance(report, ProgrammeReport):
         return {
             "json": lambda: as_json(programme_dict(report)),
-            "csv": lambda: programme_csv(report),
+            "csv": lambda: (programme_csv_for_people if for_people else programme_csv)(report),
             "xlsx": lambda: programme_xlsx(report),
         }[fmt]()
     return {
         "json": lambda: as_json(targets_dict(report)),
-        "csv": lambda: targets_csv(report),
+        "csv": lambda: (targets_csv_for_people if for_people else targets_csv)(report),
         "xlsx": lambda: targets_xlsx(report),
     }[fmt]()
 
 
-def filename(report: ProgrammeReport | TargetsReport, fmt: str) -> str:
+def download_name(report: ProgrammeReport | TargetsReport) -> tuple[str, list[str]]:
+    """The translated base of the download's file name and the parts after it."""
     if isinstance(report, ProgrammeReport):
         funnel = report.funnel
         parts = [
-            "funnel",
             funnel.programme.organisation.slug,
             funnel.programme.code,
             funnel.start.isoformat(),
@@ -329,11 +385,15 @@ def filename(report: ProgrammeReport | TargetsReport, fmt: str) -> str:
         ]
         if funnel.partner:
             parts.append(funnel.partner.slug)
-    else:
-        parts = [
-            "targets",
-            report.organisation.slug,
-            report.start.isoformat(),
-            report.end.isoformat(),
-        ]
-    return "-".join(parts) + f".{fmt}"
+        return str(downloads.FUNNEL), parts
+    return str(downloads.TARGETS), [
+        report.organisation.slug,
+        report.start.isoformat(),
+        report.end.isoformat(),
+    ]
+
+
+def filename(report: ProgrammeReport | TargetsReport, fmt: str) -> str:
+    """The download's file name in the reader's language, e.g. funnel-own-azo-….csv."""
+    base, parts = download_name(report)
+    return downloads.filename(base, fmt, *parts)

@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from opstap.core import downloads
 from opstap.journeys.models import Programme
 
 from . import exports
@@ -29,10 +30,11 @@ from .funnel import (
 
 
 def _file(report: ProgrammeReport | TargetsReport, fmt: str) -> HttpResponse:
-    content = exports.render(report, fmt)
+    """The download for people: CSV in the reader's dialect, named in their language."""
+    content = exports.render(report, fmt, for_people=True)
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{exports.filename(report, fmt)}"'
-    return response
+    base, parts = exports.download_name(report)
+    return downloads.attachment(response, base, fmt, *parts)
 
 
 def _export_links(url_name: str, args: list[int], query: dict[str, str]) -> list[tuple[str, str]]:

@@ -208,7 +208,7 @@ PAGES: dict[tuple[str, str], Page] = {
     ),
     ("activities:lead_create", "POST"): Page(
         _url("activities:lead_create", "outreach.pk"),
-        data=lambda side: {"first_name": "Lea", "last_name": "Lead", "phone": "0470 00 00 00"},
+        data=lambda side: {"first_name": "Lea", "last_name": "Lead", "phone": "+32 470 00 00 00"},
         done=lambda side: Client.objects.filter(last_name="Lead").exists(),
     ),
     ("activities:series_list", "GET"): Page(_url("activities:series_list")),

@@ -1,7 +1,7 @@
 """Template filters for the one formatting path (`opstap.core.formatting`), loaded in every
 template as a builtin: `{{ loan.principal|money }}`, `{{ count|number }}`,
 `{{ share|percent }}`, `{{ rate|percentage }}`, `{{ on|day }}`, `{{ on|day:"short" }}`,
-`{{ at|moment:"short" }}`."""
+`{{ at|moment:"short" }}`, `{{ client.phone|phone }}`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from django import template
 
-from .. import formatting
+from .. import formatting, phones
 
 register = template.Library()
 
@@ -42,3 +42,8 @@ def day(value: Any, style: str = "long") -> str:
 @register.filter
 def moment(value: Any, style: str = "long") -> str:
     return formatting.moment(value, style)
+
+
+@register.filter
+def phone(value: Any) -> str:
+    return phones.display(value)

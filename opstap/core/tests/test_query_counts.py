@@ -42,14 +42,14 @@ PINNED = {
     # + client, FileAccess insert (3: the chain head locked, the row, the head moved),
     #   consents, coaches, timeline (no documents, no forms), routes
     ("clients:detail", Role.VOLUNTEER): 12,
-    # + clients advised and coached (a list and a capped count each), recently viewed,
-    #   without consent (list and capped count); panels: aftercare check-ins due, overdue
-    #   actions (coaching), activities this week (one query each; referrals, reports and
-    #   imports panels are links only)
-    ("dashboard", Role.ADVISER): 14,
-    # + clients advised and coached (a list and a capped count each), recently viewed;
+    # + clients advised and coached (a list and a capped count each), recently viewed (the
+    #   last opening per file, then those files), without consent (list and capped count);
+    #   panels: aftercare check-ins due, overdue actions (coaching), activities this week
+    #   (one query each; referrals, reports and imports panels are links only)
+    ("dashboard", Role.ADVISER): 15,
+    # + clients advised and coached (a list and a capped count each), recently viewed (two);
     #   panels: overdue actions, sessions and hours this month (coaching), activities
-    ("dashboard", Role.VOLUNTEER): 12,
+    ("dashboard", Role.VOLUNTEER): 13,
     # + as the adviser, plus the figures, the member count and the latest audit events
     ("dashboard", Role.ORG_ADMIN): 17,
     # + members with their users, their roles

@@ -41,6 +41,7 @@ from ..columns import (
     Date,
     DecimalNumber,
     Email,
+    Phone,
     Text,
     WholeNumberList,
     cell_text,
@@ -317,7 +318,7 @@ class ClientImporter(Importer):
         Column(
             "phone",
             _field("phone"),
-            Text(max_length=32),
+            Phone(max_length=32),
             aliases=("telephone", "telefoon", "gsm", "mobile", "mobiel", "tel"),
         ),
         Column(

@@ -105,7 +105,7 @@ def test_existing_reference_updates_only_what_changed_and_empty_cells_keep_value
     )
     assert result.committed and result.counts[UPDATED] == 1
     amina.refresh_from_db()
-    assert amina.postcode == "1000" and amina.phone == "0470 12 34 56"
+    assert amina.postcode == "1000" and amina.phone == "+32470123456"  # kept in E.164
     assert amina.income_monthly == Decimal("1057.00")  # an empty cell erases nothing
     assert amina.birth_date == datetime.date(1985, 7, 30)  # and an absent column neither
     event = AuditEvent.objects.get(action="client.update", client=amina)
