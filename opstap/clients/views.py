@@ -156,7 +156,18 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    client = get_client_for_user(request.user, pk)
+    return _detail_page(request, get_client_for_user(request.user, pk))
+
+
+def _detail_page(
+    request: HttpRequest,
+    client: Client,
+    *,
+    document_form: DocumentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The client file; a document form that came back with errors is shown as sent, its
+    messages beside its fields."""
     membership = request.membership  # type: ignore[attr-defined]
     log_read(client, purpose=FileAccess.Purpose.CLIENT_DETAIL)
     consents = list(client.consents.select_related("partner", "recorded_by", "withdrawn_by"))
@@ -171,13 +182,15 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "consent_form": ConsentForm(organisation=client.organisation)
         if membership.can(Capability.MANAGE_CONSENT)
         else None,
-        "document_form": DocumentForm() if membership.can(Capability.MANAGE_DOCUMENTS) else None,
+        "document_form": (document_form or DocumentForm())
+        if membership.can(Capability.MANAGE_DOCUMENTS)
+        else None,
         "coach_candidates": _coach_candidates(client)
         if membership.can(Capability.EDIT_CLIENTS)
         else None,
     }
     context["sections"] = client_sections_for(request, membership, client)
-    return render(request, "clients/detail.html", context)
+    return render(request, "clients/detail.html", context, status=status)
 
 
 def _timeline(user: User, client: Client, membership: Membership) -> list[AuditEvent]:
@@ -274,11 +287,12 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The document was added."))
             return redirect_after_post(request, reverse("clients:detail", args=[client.pk]))
-    messages.error(
-        request,
-        _("The document was not added: %(errors)s") % {"errors": errors_as_sentence(form)},
-    )
-    return redirect_after_post(request, reverse("clients:detail", args=[client.pk]))
+    if is_partial(request):
+        documents = list(client.documents.select_related("uploaded_by"))
+        context = {"client": client, "documents": documents, "document_form": form}
+        # 200: htmx swaps only successful answers; the errors are in the panel itself.
+        return render(request, "clients/partials/documents.html", context)
+    return _detail_page(request, client, document_form=form, status=422)
 
 
 @login_required

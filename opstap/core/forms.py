@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -93,9 +94,21 @@ def refuse_ids_beyond_the_column(field: forms.ModelChoiceField) -> None:
     field.clean = bounded_clean  # type: ignore[method-assign]
 
 
+# Django's "This field is required." does not say which field: a banner or a screen reader
+# that reads the message alone must still tell.
+REQUIRED = _("Fill in “%(field)s”.")
+
+
+def _required_message(label: Any) -> str:
+    return str(REQUIRED) % {"field": str(label).rstrip(" *:")}
+
+
+required_message = lazy(_required_message, str)
+
 # Django's "---------" in an empty select says nothing and is not translated.
 CHOOSE = pgettext_lazy("select prompt", "Choose…")
 DJANGO_DASHES = "---------"
+DJANGO_REQUIRED = forms.Field.default_error_messages["required"]
 
 
 @dataclass(frozen=True)
@@ -172,6 +185,11 @@ class StyledFormMixin:
                     refuse_ids_beyond_the_column(field)
                 field.opstap_bounded = True
             self._prompt_instead_of_dashes(field)
+            if field.label and field.error_messages.get("required") == DJANGO_REQUIRED:
+                field.error_messages = {
+                    **field.error_messages,
+                    "required": required_message(field.label),
+                }
             widget = field.widget
             css = next((c for cls, c in WIDGET_CLASSES.items() if isinstance(widget, cls)), TEXTBOX)
             existing = widget.attrs.get("class", "")
@@ -212,8 +230,16 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 def errors_as_sentence(form: forms.Form) -> str:
-    """All of a form's messages in one line, for a flash message after a redirect."""
-    return "; ".join(str(message) for errors in form.errors.values() for message in errors)
+    """All of a form's messages in one line, each named by its field, for a message that
+    stands apart from the form ("Date: Enter a valid date. Note: …")."""
+    sentences = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = str(field.label).rstrip(" *:") if field is not None and field.label else ""
+        for message in errors:
+            text = str(message).strip()
+            sentences.append(f"{label}: {text}" if label and label not in text else text)
+    return " ".join(s if s.endswith((".", "?", "!")) else f"{s}." for s in sentences)
 
 
 class DateInput(forms.DateInput):

@@ -138,22 +138,47 @@ def trajectory_open(request: HttpRequest, client_pk: int) -> HttpResponse:
     return render(request, "journeys/trajectory_open.html", {"form": form, "client": client})
 
 
-@login_required
-def trajectory_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    trajectory = get_trajectory_for_user(request.user, pk)
+def _check_in_prefix(check_in_pk: int) -> str:
+    # One form per open check-in on the page: the prefix keeps their fields' ids apart.
+    return f"check-in-{check_in_pk}"
+
+
+def _trajectory_page(
+    request: HttpRequest,
+    trajectory: Trajectory,
+    *,
+    move_form: TrajectoryMoveForm | None = None,
+    check_in_form: CheckInForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The trajectory page; a form that came back with errors is shown as typed, its
+    messages beside its fields (and opstap.js puts focus on the first)."""
     membership = request.membership  # type: ignore[attr-defined]
     can_edit = membership.can(Capability.EDIT_CLIENTS)
+    check_ins = list(trajectory.check_ins.all())
+    for check_in in check_ins:
+        prefix = _check_in_prefix(check_in.pk)
+        if not can_edit or check_in.done_on:
+            check_in.form = None
+        elif check_in_form is not None and check_in_form.prefix == prefix:
+            check_in.form = check_in_form
+        else:
+            check_in.form = CheckInForm(prefix=prefix)
+    if move_form is None and can_edit and not trajectory.is_closed:
+        move_form = TrajectoryMoveForm(trajectory=trajectory)
     context = {
         "trajectory": trajectory,
         "history": list(trajectory.phase_changes.select_related("by").order_by("on", "id")),
         "programmes": list(trajectory.programmes.all()),
-        "check_ins": list(trajectory.check_ins.all()),
-        "move_form": TrajectoryMoveForm(trajectory=trajectory)
-        if can_edit and not trajectory.is_closed
-        else None,
-        "check_in_form": CheckInForm() if can_edit else None,
+        "check_ins": check_ins,
+        "move_form": move_form if can_edit and not trajectory.is_closed else None,
     }
-    return render(request, "journeys/trajectory.html", context)
+    return render(request, "journeys/trajectory.html", context, status=status)
+
+
+@login_required
+def trajectory_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _trajectory_page(request, get_trajectory_for_user(request.user, pk))
 
 
 @login_required
@@ -197,17 +222,14 @@ def trajectory_move(request: HttpRequest, pk: int) -> HttpResponse:
         context = _board_context(request)
         context["error"] = errors_as_sentence(form)
         return render(request, "journeys/partials/board_columns.html", context, status=422)
-    messages.error(
-        request, _("The move was not recorded: %(errors)s") % {"errors": errors_as_sentence(form)}
-    )
-    return redirect_after_post(request, reverse("journeys:trajectory", args=[trajectory.pk]))
+    return _trajectory_page(request, trajectory, move_form=form, status=422)
 
 
 @login_required
 @require_POST
 def check_in_record(request: HttpRequest, pk: int, check_in_pk: int) -> HttpResponse:
     check_in = get_check_in_for_user(request.user, pk, check_in_pk)
-    form = CheckInForm(request.POST)
+    form = CheckInForm(request.POST, prefix=_check_in_prefix(check_in.pk))
     if form.is_valid():
         data = dict(form.cleaned_data)
         on = data.pop("on")
@@ -218,11 +240,7 @@ def check_in_record(request: HttpRequest, pk: int, check_in_pk: int) -> HttpResp
         else:
             messages.success(request, _("The check-in was recorded."))
             return redirect_after_post(request, reverse("journeys:trajectory", args=[pk]))
-    messages.error(
-        request,
-        _("The check-in was not recorded: %(errors)s") % {"errors": errors_as_sentence(form)},
-    )
-    return redirect_after_post(request, reverse("journeys:trajectory", args=[pk]))
+    return _trajectory_page(request, check_in.trajectory, check_in_form=form, status=422)
 
 
 @login_required

@@ -270,3 +270,25 @@ def test_a_new_performance_agreement_ends_the_previous_one(world, login):
     assert first.valid_to == datetime.date(2025, 12, 31) and second.valid_to is None
     assert str(second.success_rate) == "0.4500"
     assert login(world["adviser"]).get("/routes/performance-targets/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_refused_move_shows_its_errors_beside_the_fields_and_keeps_what_was_typed(world, login):
+    """Issue 9: not a banner after a reload that glues ".;" and forgets the note."""
+    trajectory = open_trajectories(world, 1)[0]
+    http = login(world["adviser"])
+    http.cookies["django_language"] = "nl"
+    response = http.post(
+        f"/routes/trajectories/{trajectory.pk}/move/",
+        {"to_phase": "informed", "on": "", "reason": "Belde na de infosessie"},
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="id_on_error"' in page and 'aria-invalid="true"' in page
+    assert "Belde na de infosessie" in page  # the note as typed
+    assert '<option value="informed" selected>' in page  # the phase as chosen
+    errors = response.context["move_form"].errors["on"]
+    assert errors == ["Vul “Datum” in."]
+    assert ".;" not in page
+    trajectory.refresh_from_db()
+    assert trajectory.phase == "outreach"

@@ -100,3 +100,27 @@ def test_the_schedule_and_its_totals_are_in_the_contract(world):
     total = sum(r.total for r in rows)
     assert f"{total:,.2f}" in text
     assert "Signature" in text and "Place and date" in text
+
+
+def test_a_long_schedule_breaks_between_rows_and_totals_once_at_the_end(world):
+    """Issue 9: the "Total" row repeated at the foot of page 1 (a <tfoot> repeats at every
+    page break); rows are not cut in two either."""
+    client = ClientFactory(organisation=world.own, preferred_language="en")
+    loan = disbursed_loan(world, client=client, amount=D("12000.00"), on=RECENT, repayments=48)
+    document = pdf.contract_document(loan)
+    assert len(document.pages) >= 2
+    texts = []
+    for page in document.pages:
+        found: list[str] = []
+
+        def walk(box, found=found) -> None:
+            if getattr(box, "text", None):
+                found.append(box.text)
+            for child in getattr(box, "children", None) or []:
+                walk(child)
+
+        walk(page._page_box)
+        texts.append(" ".join(found))
+    # The schedule's total is printed once; the pages after it hold the signatures.
+    totals = [number for number, text in enumerate(texts) if "Total" in text.split()]
+    assert len(totals) == 1, totals

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from opstap.activities import services as activities
 from opstap.journeys.models import PerformanceTarget
-from opstap.reporting.charts import funnel_chart, nice_maximum
+from opstap.reporting.charts import ROOM, funnel_chart
 from opstap.reporting.funnel import (
     STAGES,
     funnel,
@@ -250,13 +250,16 @@ def test_months_are_days_over_365_25_twelfths_with_one_decimal():
     assert months(1096, 1) == Decimal("36.0")
 
 
-def test_chart_scale_and_bars(known):
-    assert [nice_maximum(v) for v in (0, 1, 4, 5, 9, 39, 1750)] == [4, 4, 4, 8, 20, 40, 2000]
+def test_chart_draws_the_reach_and_the_named_stages_on_scales_of_their_own(known):
     chart = funnel_chart(funnel(known.programme))
     assert [b.actual for b in chart.bars] == [5, 5, 4, 4, 3, 3, 1]
-    assert chart.ticks[-1].value == 20  # the sensitised target is the largest figure
-    bar = chart.bars[0]
-    assert bar.target_width is not None and bar.actual_width == pytest.approx(
-        bar.target_width * 5 / 20
-    )
-    assert chart.bars[4].target_width is None  # no financing target
+    reach, stages = chart.parts
+    assert [b.phase for b in reach.bars] == ["outreach"]
+    # the sensitised target (20) is more than twice its 5: cut off, not stretching the scale
+    assert reach.maximum == 5
+    assert reach.bars[0].target_beyond and reach.bars[0].target_width == ROOM
+    assert stages.maximum == 10  # informed: 5 against a target of 10
+    informed = stages.bars[0]
+    assert informed.target_width == ROOM and not informed.target_beyond
+    assert informed.actual_width == pytest.approx(informed.target_width * 5 / 10)
+    assert stages.bars[3].phase == "financing" and stages.bars[3].target_width is None

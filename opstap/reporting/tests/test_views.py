@@ -109,9 +109,14 @@ def test_the_page_shows_the_funnel_chart_table_start_rate_routes_and_definitions
     report = response.context["report"]
     assert [s.actual for s in report.funnel.stages] == [5, 5, 4, 4, 3, 3, 1]
     # the chart: server-side SVG, an image described by the table beside it
-    assert '<svg class="opstap-chart" role="img"' in html
+    assert '<svg class="opstap-chart opstap-chart--funnel" role="img"' in html
     assert 'aria-describedby="funnel-table"' in html
     assert '<title id="funnel-chart-title">' in html
+    # two parts, each on a scale of its own, said under the chart too; the sensitised target
+    # (20) is more than twice its 5, so it is cut off with an arrow, which the note explains
+    assert "Reach, with anonymous head counts" in html and "Persons with a trajectory" in html
+    assert "Each part has a scale of its own" in html
+    assert "An arrow marks a target beyond the scale" in html
     assert 'id="funnel-table"' in html
     assert "<script" not in html.split("<main", 1)[1]
     # the table

@@ -9,6 +9,9 @@
  * 2. A table container (.utrecht-table-container) that scrolls sideways (phones) becomes
  *    keyboard-focusable, as a region named after the table's caption, so keyboard users
  *    can scroll it too (WCAG 2.1.1; axe rule scrollable-region-focusable).
+ * 5. A form that comes back with errors (a page, or a part htmx swapped in) puts keyboard
+ *    focus on its first invalid field, so the eye and the screen reader land on the error
+ *    rather than at the top of the page (WCAG 3.3.1).
  */
 (function () {
   "use strict";
@@ -43,9 +46,23 @@
     });
   }
 
+  function focusFirstError(root) {
+    var invalid = (root || document).querySelector(
+      "[aria-invalid='true'], .utrecht-form-fieldset--invalid input"
+    );
+    if (invalid && typeof invalid.focus === "function") {
+      invalid.focus();
+      if (invalid.scrollIntoView) { invalid.scrollIntoView({ block: "center" }); }
+    }
+  }
+
   var resizeTimer;
   document.addEventListener("DOMContentLoaded", function () {
     markScrollableTables();
+    focusFirstError(document.querySelector("main"));
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    focusFirstError(event.detail && event.detail.elt);
   });
   window.addEventListener("resize", function () {
     window.clearTimeout(resizeTimer);
