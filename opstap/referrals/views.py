@@ -17,7 +17,7 @@ from opstap.clients.choices import ConsentPurpose
 from opstap.clients.models import Client
 from opstap.core.access import require_allowed, require_visible
 from opstap.core.converters import parse_id
-from opstap.core.forms import apply_service_errors, errors_as_sentence
+from opstap.core.forms import apply_service_errors
 from opstap.core.htmx import is_partial, redirect_after_post
 from opstap.core.models import FileAccess, Membership, Organisation
 from opstap.core.roles import Capability
@@ -242,15 +242,12 @@ def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
                 _("The referral is now “%(status)s”.") % {"status": Status(to).label},
             )
             return redirect_after_post(request, detail_url)
+    # The move comes back as typed, its messages beside its fields (not a banner).
+    referral = get_referral_for_user(request.user, pk)
+    context = _detail_context(request, referral, membership, bound=form)
     if is_partial(request):
-        referral = get_referral_for_user(request.user, pk)
-        context = _detail_context(request, referral, membership, bound=form)
         return render(request, "referrals/partials/status_panel.html", context)
-    messages.error(
-        request,
-        _("The referral was not changed: %(errors)s") % {"errors": errors_as_sentence(form)},
-    )
-    return redirect_after_post(request, detail_url)
+    return render(request, "referrals/detail.html", context, status=422)
 
 
 @dataclass(frozen=True)

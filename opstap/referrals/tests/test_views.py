@@ -306,9 +306,10 @@ def test_an_illegal_move_through_the_page_names_the_allowed_ones(world, login, t
     response = http.post(
         url, {"to": "completed", "completed-on": days_ago(1).isoformat(), "completed-outcome": "x"}
     )
-    assert response.status_code == 302
-    [message] = flashed(response)
-    assert "“Accepted”, “Declined”" in message
+    # The page comes back with the refusal in the status panel, not as a banner (issue 9).
+    assert response.status_code == 422
+    assert flashed(response) == []
+    assert "“Accepted”, “Declined”" in response.content.decode()
     assert Referral.objects.get(pk=to_other.pk).status == "sent"
 
 
@@ -329,7 +330,7 @@ def test_the_move_is_read_from_the_request_not_trusted(world, login, to_other):
     http = login(world.other_adviser)
     url = reverse("referrals:transition", args=[to_other.pk])
     response = http.post(url, {"to": "bogus", "move-on": days_ago(1).isoformat()})
-    assert response.status_code == 302
+    assert response.status_code == 422
     assert Referral.objects.get(pk=to_other.pk).status == "sent"
 
 
