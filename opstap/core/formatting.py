@@ -125,29 +125,26 @@ def number(value: Any, places: int | None = 0, *, empty: str = EMPTY) -> str:
     return babel_numbers.format_decimal(amount, format=pattern, locale=locale)
 
 
-def percent(share: Any, places: int = 1, *, empty: str = EMPTY) -> str:
-    """A share (0.205) as a percentage in the reader's format: 20,5 % / 20.5%."""
-    amount = _decimal(share)
-    if amount is None:
-        return empty
+def _percent(share: Decimal, places: int, digit: str) -> str:
+    """The locale's own percent pattern with `places` decimals ("0": always, "#": if any)."""
     locale = reader_locale()
     pattern = locale.percent_formats[None].pattern.split(";")[0]
     if places:
-        pattern = pattern.replace("#,##0", "#,##0." + "0" * places, 1)
-    return babel_numbers.format_percent(amount, format=pattern, locale=locale)
+        pattern = pattern.replace("#,##0", "#,##0." + digit * places, 1)
+    return babel_numbers.format_percent(share, format=pattern, locale=locale)
+
+
+def percent(share: Any, places: int = 1, *, empty: str = EMPTY) -> str:
+    """A share (0.205) as a percentage in the reader's format: 20,5 % / 20.5%."""
+    amount = _decimal(share)
+    return empty if amount is None else _percent(amount, places, "0")
 
 
 def percentage(value: Any, places: int = 2, *, empty: str = EMPTY) -> str:
     """A rate already in percent (12.5 for 12.5 %), as rates are stored on loans: up to
     `places` decimals, without trailing zeros (12 %, 12,5 %, 12,75 %)."""
     amount = _decimal(value)
-    if amount is None:
-        return empty
-    locale = reader_locale()
-    pattern = locale.percent_formats[None].pattern.split(";")[0]
-    if places:
-        pattern = pattern.replace("#,##0", "#,##0." + "#" * places, 1)
-    return babel_numbers.format_percent(amount / 100, format=pattern, locale=locale)
+    return empty if amount is None else _percent(amount / 100, places, "#")
 
 
 def _as_local(value: datetime.date) -> datetime.date:
