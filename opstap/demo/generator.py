@@ -1,10 +1,14 @@
 """Deterministic demo data: three organisations, their staff and N fictitious clients.
 
 Everything a client file holds is drawn from one `random.Random(seed)` and Faker instances
-seeded with the same seed, in a fixed order, and every date is counted back from
-REFERENCE_DATE, never from today: the same seed and the same number of clients give the
+seeded with the same seed, in a fixed order, and every date of its history is counted back
+from REFERENCE_DATE, never from today: the same seed and the same number of clients give the
 same names, numbers and dates on every run and every machine. (Only database timestamps
-such as `created_at`, and the random file names of documents, differ between runs.)
+such as `created_at`, and the random file names of documents, differ between runs.) What the
+pages count from today is dated from the day the demo is built (`build_day`): coaching
+sessions and case notes, referrals, the access log, and the loans' close of business, which
+runs every day from REFERENCE_DATE up to that day; the same seed on the same day gives the
+same database.
 
 The pure part (`DemoPlan`, `generate_clients`, the number generators) needs no database;
 `build_demo` writes a plan: organisations and members through the services, clients and
@@ -31,6 +35,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 from faker import Faker
 
 from opstap.clients.choices import (
@@ -52,12 +57,16 @@ from opstap.core.services import member_add, organisation_create
 from opstap.demo.access import build_access_log
 from opstap.demo.access import summary as access_summary
 from opstap.demo.activities import build_activities
+from opstap.demo.coaching import build_coaching
+from opstap.demo.coaching import summary as coaching_summary
 from opstap.demo.lending import build_lending
 from opstap.demo.lending import summary as lending_summary
 from opstap.demo.plans import build_plans
 from opstap.demo.plans import summary as plans_summary
 from opstap.demo.privacy import build_privacy
 from opstap.demo.privacy import summary as privacy_summary
+from opstap.demo.referrals import build_referrals
+from opstap.demo.referrals import summary as referrals_summary
 from opstap.demo.routes import build_routes
 
 # A demo password, printed on the console on purpose: never load demo data on a real server.
@@ -92,6 +101,13 @@ ROLE_LOGIN = {
 
 class DemoError(Exception):
     """The demo cannot be built here; the message says why."""
+
+
+def build_day() -> datetime.date:
+    """The day the demo is built: what the pages call today. The history is told up to
+    REFERENCE_DATE; what the pages count from today (this month's coaching sessions, open
+    referrals, the close of business and so the loans' arrears) is dated from this day."""
+    return timezone.localdate()
 
 
 class Writer(Protocol):
@@ -1062,6 +1078,7 @@ def build_demo(*, clients: int, seed: int, stdout: Writer) -> DemoResult:
             "them, or start from an empty database."
         )
     started = time.monotonic()
+    built_on = build_day()
     plan = DemoPlan(clients=clients, seed=seed)
     context: _Context | None = None
     try:
@@ -1098,12 +1115,26 @@ def build_demo(*, clients: int, seed: int, stdout: Writer) -> DemoResult:
                 organisations=[context.organisations[slug] for slug in DEMO_SLUGS],
                 seed=seed,
                 today=REFERENCE_DATE,
+                built_on=built_on,
             )
             stdout.write("Creating business plans and viability assessments …")
             plans = build_plans(
                 organisations=[context.organisations[slug] for slug in DEMO_SLUGS],
                 seed=seed,
                 today=REFERENCE_DATE,
+            )
+            stdout.write(
+                "Creating coaching sessions, case notes, volunteer profiles and referrals …"
+            )
+            coaching = build_coaching(
+                organisations=[context.organisations[slug] for slug in DEMO_SLUGS],
+                seed=seed,
+                today=built_on,
+            )
+            referrals = build_referrals(
+                organisations=[context.organisations[slug] for slug in DEMO_SLUGS],
+                seed=seed,
+                today=built_on,
             )
             privacy = build_privacy(
                 organisations=[context.organisations[slug] for slug in DEMO_SLUGS],
@@ -1142,7 +1173,8 @@ def build_demo(*, clients: int, seed: int, stdout: Writer) -> DemoResult:
         f"{routes['phase_changes']:,} phase changes and {routes['check_ins']:,} check-ins, "
         f"{activities['activities']:,} activities with {activities['head_counts']:,} head counts "
         f"and {activities['registrations']:,} registrations, {lending_summary(lending)}, "
-        f"{plans_summary(plans)} in {seconds:.1f} s."
+        f"{plans_summary(plans)}, {coaching_summary(coaching)}, {referrals_summary(referrals)} "
+        f"in {seconds:.1f} s."
     )
     return result
 

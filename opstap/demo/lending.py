@@ -11,11 +11,19 @@ Everything goes through the lending services with `today=` set to the day it hap
 the schedules, the transactions and the double-entry ledger are exactly what the application
 itself would have written. Each organisation first gets one loan of every kind worth showing
 (late, partly paid, prepaid, a bounced direct debit reversed, a payment holiday, a write-off,
-a gift, …); the rest are ordinary loans. The close of business then runs once, for `today`,
-so arrears, buckets and the portfolio snapshot exist.
+a gift, …); the rest are ordinary loans. The close of business then runs once, for `today`
+(the demo's reference date), so arrears, buckets and the portfolio snapshot exist.
 
-Deterministic for a seed and a number of clients: candidates are taken in primary-key order
-(the routes are written in a fixed order) and every choice comes from one `random.Random`.
+The pages count arrears up to the real today, so the book is then carried forward to the day
+the demo is built (`close_until`, at most a year): every day after the reference date the
+loans that keep paying post what falls due (the late loan just enough to stay 31–60 days
+late, the long-late one nothing), and the close of business runs for that day, as the
+daily job would have. Loan pages then show today's arrears, days past due and buckets, and
+the portfolio has a snapshot for each of those days.
+
+Deterministic for a seed, a number of clients and the day it is built: candidates are taken in
+primary-key order (the routes are written in a fixed order) and every choice comes from one
+`random.Random`; what happens after the reference date from another one.
 """
 
 from __future__ import annotations
@@ -62,6 +70,9 @@ ORDINARY_MONTHS = 30
 # products protect them).
 MIN_CLIENTS = 50
 PRODUCTS_VALID_FROM = datetime.date(2021, 1, 1)
+# The book is carried forward from the reference date to the day the demo is built, one close
+# of business a day, for at most this many days (a demo built years later stops there).
+MAX_CARRY_DAYS = 366
 CENT = Decimal("0.01")
 
 LENDING_KINDS = (Organisation.Kind.MICROFINANCE, Organisation.Kind.MUNICIPALITY)
@@ -372,28 +383,151 @@ def application_targets(client_counts: dict[int, int]) -> dict[int, int]:
 # --------------------------------------------------------------------------------------
 
 
+def close_until(today: datetime.date, built_on: datetime.date | None) -> datetime.date:
+    """The last day the demo's close of business runs for: the day it is built, never before
+    the reference date `today` and at most MAX_CARRY_DAYS after it."""
+    if built_on is None:
+        return today
+    return max(today, min(built_on, today + datetime.timedelta(days=MAX_CARRY_DAYS)))
+
+
 def build_lending(
-    *, organisations: list[Organisation], seed: int, today: datetime.date
+    *,
+    organisations: list[Organisation],
+    seed: int,
+    today: datetime.date,
+    built_on: datetime.date | None = None,
 ) -> dict[str, Any]:
-    """Products and loans for every lending organisation, then the close of business."""
+    """Products and loans for every lending organisation, then the close of business for
+    `today` and for every day after it up to `built_on` (see close_until)."""
     rng = random.Random(seed * 1_000_003 + 29)
     lenders = [o for o in organisations if o.kind in LENDING_KINDS]
     client_counts = {o.pk: o.clients.count() for o in lenders}
     targets = application_targets(client_counts)
-    counts: dict[str, Any] = {"products": 0, "skipped": 0, "scenarios": {}}
+    counts: dict[str, Any] = {"products": 0, "skipped": 0, "scenarios": {}, "carried": 0}
+    books: list[_Book] = []
     for organisation in lenders:
         if not targets[organisation.pk]:
             continue
         book = _Book(organisation, rng, today)
         counts["products"] += len(book.products)
         book.build(targets[organisation.pk])
-        counts["skipped"] += book.skipped
+        books.append(book)
         counts["scenarios"].update(book.scenarios)
-    if any(targets.values()):
-        close_of_business(on=today)
+    counts["closed_until"], counts["reference"] = None, today
+    if books:
+        for book in books:
+            book.close(today)
+        until = close_until(today, built_on)
+        counts["carried"] = _carry_forward(
+            books, start=today, until=until, rng=random.Random(seed * 1_000_037 + 31)
+        )
+        counts["closed_until"] = until
+        counts["stalled"] = [(b.organisation.name, *b.stalled) for b in books if b.stalled]
+    counts["skipped"] = sum(book.skipped for book in books)
     counts["applications"] = _count_by(LoanApplication, lenders)
     counts["loans"] = _count_by(Loan, lenders)
     return counts
+
+
+# After the reference date, how each scenario's loans go on paying: the days after each due
+# date (never later than the day paid for) and the share of the instalment paid (None: what is
+# open of it). "late" pays just enough to stay 31–60 days late; "late_long" pays nothing.
+KEEPS_PAYING: dict[str, tuple[tuple[int, int], tuple[float, float] | None]] = {
+    "on_time": ((-2, 3), None),
+    "closed": ((-2, 3), None),
+    "bounced": ((-2, 3), None),
+    "restructured": ((-2, 3), None),
+    "prepaid_part": ((-2, 3), None),
+    "prepaid_full": ((-2, 3), None),
+    "slightly_late": ((3, 24), None),
+    "partial": ((0, 6), (0.6, 0.9)),
+}
+LATE_PAYS_AFTER = (35, 50)  # the late loan pays each instalment about six weeks late
+
+
+def _carry_forward(
+    books: list[_Book], *, start: datetime.date, until: datetime.date, rng: random.Random
+) -> int:
+    """Post what the active loans pay after `start`, day by day up to `until`, each day
+    followed by that day's close of business; the number of repayments posted."""
+    if until <= start:
+        return 0
+    first = start + datetime.timedelta(days=1)
+    planned: list[tuple[datetime.date, int, int, _Life, Decimal]] = []
+    lives = sorted(
+        ((life, name) for book in books for life, name in book.lives),
+        key=lambda pair: pair[0].loan.pk,
+    )
+    for life, name in lives:
+        if life.status() != LoanStatus.ACTIVE:
+            continue
+        life.today = until
+        for on, amount in _payments_after(life, name, start, first, until, rng):
+            planned.append((on, life.loan.pk, len(planned), life, amount))
+    planned.sort(key=lambda row: row[:3])
+    posted = 0
+    index = 0
+    day = first
+    while day <= until:
+        while index < len(planned) and planned[index][0] == day:
+            _, _, _, life, amount = planned[index]
+            index += 1
+            if life.status() == LoanStatus.ACTIVE and life.pay(amount, day) is not None:
+                posted += 1
+        for book in books:
+            book.close(day)
+        day += datetime.timedelta(days=1)
+    return posted
+
+
+def _payments_after(
+    life: _Life,
+    name: str,
+    start: datetime.date,
+    first: datetime.date,
+    until: datetime.date,
+    rng: random.Random,
+) -> list[tuple[datetime.date, Decimal]]:
+    """The (date, amount) of what this loan pays from `first` to `until`, in date order."""
+    rows = [row for row in life.rows() if row[0] > 0]
+    payments: list[tuple[datetime.date, Decimal]] = []
+    last = max(first, life.last)
+
+    def add(due: datetime.date, days: tuple[int, int], amount: Decimal) -> bool:
+        nonlocal last
+        on = max(last, due + datetime.timedelta(days=rng.randint(*days)))
+        if on > until:
+            return False
+        payments.append((on, amount))
+        last = on
+        return True
+
+    if name in KEEPS_PAYING:
+        delay, share = KEEPS_PAYING[name]
+        for _, due, total, open_amount in rows:
+            if due > until:
+                break
+            if share is None:
+                if open_amount == 0:  # paid already, or ahead by a prepayment
+                    continue
+                amount = open_amount
+            elif due <= start:  # partly paid before: stays as it is
+                continue
+            else:
+                amount = total * Decimal(str(rng.uniform(*share)))
+            if not add(due, delay, amount):
+                break
+    elif name == "late":
+        # Pay the oldest open instalments until the oldest still open is 31 or more days late.
+        dues = [due for _, due, _, _ in rows]
+        unpaid = max((d for d in dues if (until - d).days >= 31), default=None)
+        for _, due, _, open_amount in rows:
+            if unpaid is None or due >= unpaid:
+                break
+            if open_amount and not add(due, LATE_PAYS_AFTER, open_amount):
+                break
+    return payments
 
 
 def _count_by(model: type[Loan] | type[LoanApplication], organisations: list[Organisation]):
@@ -424,6 +558,8 @@ class _Book:
         self.today = today
         self.skipped = 0
         self.scenarios: dict[int, str] = {}  # loan id → the scenario it lived
+        self.lives: list[tuple[_Life, str]] = []  # the disbursed loans and their scenarios
+        self.stalled: tuple[datetime.date, str] | None = None  # a close of business refused
         self.dutch = organisation.country == "NL"
         self.officer = _member(organisation, OFFICER_ROLE[self.kind])
         self.committee = _member(organisation, Role.COMMITTEE)
@@ -449,6 +585,20 @@ class _Book:
                 arrears_tolerance=_money(spec.arrears_tolerance),
                 may_convert_to_gift=spec.may_convert_to_gift,
             )
+
+    def close(self, day: datetime.date) -> None:
+        """The close of business for `day`, in its own savepoint. When it refuses (an
+        unbalanced accrual: on SQLite the batch accrual of opstap.lending sums a loan's
+        journal lines in floating point), this book's days stop there, its loans keep the
+        arrears of the day before and the console says so, rather than the whole demo
+        failing."""
+        if self.stalled:
+            return
+        try:
+            with transaction.atomic():
+                close_of_business(on=day, organisation_id=self.organisation.pk)
+        except AssertionError as exc:
+            self.stalled = (day, str(exc))
 
     # Choosing ---------------------------------------------------------------------------
     def build(self, target: int) -> None:
@@ -591,7 +741,9 @@ class _Book:
         self._submit(application, start + (disbursed_on - start) / 3)
         loan = self._approve(application, start + (disbursed_on - start) * 2 / 3)
         services.loan_disburse(actor=self.officer, loan=loan, on=disbursed_on, today=disbursed_on)
-        _Life(self, loan, disbursed_on).run(scenario.name)
+        life = _Life(self, loan, disbursed_on)
+        life.run(scenario.name)
+        self.lives.append((life, scenario.name))
         self.scenarios[loan.pk] = scenario.name
 
     def _apply(
@@ -977,6 +1129,16 @@ def summary(counts: dict[str, Any]) -> str:
         f"({pending or 'none open'}) and {sum(loans.values())} loans "
         f"({spelled(loans, LoanStatus.values) or 'none'})"
     )
+    until = counts.get("closed_until")
+    if until and until > counts.get("reference", until):
+        text += f"; the close of business ran daily up to {until:%Y-%m-%d}"
+        if counts.get("carried"):
+            text += f" ({counts['carried']} repayments after the reference date)"
+    for name, day, error in counts.get("stalled", ()):
+        text += (
+            f" (but for {name} it stopped on {day:%Y-%m-%d}, refused: {error}; its loans "
+            "keep the arrears of the close before)"
+        )
     if counts.get("skipped"):
         text += f" ({counts['skipped']} loan events refused by the services and left out)"
     return text

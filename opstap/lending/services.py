@@ -1603,7 +1603,8 @@ def _accrue_loans(loan_ids: list[int], *, on: datetime.date) -> int:
         .annotate(debit=Sum("debit"), credit=Sum("credit"))
         .order_by()
     ):
-        ledgers[row["loan_id"]][row["account"]] = row["debit"] - row["credit"]
+        # Rounded: SQLite sums decimals in floating point (40.94000000001 ≠ 40.94).
+        ledgers[row["loan_id"]][row["account"]] = (row["debit"] - row["credit"]).quantize(CENT)
     last_posted = dict(
         JournalEntry.objects.filter(loan_id__in=ids)
         .values("loan_id")

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 from stdnum import iban as stdnum_iban
 from stdnum.be import nn as be_nn
 from stdnum.be import vat as be_vat
@@ -20,7 +21,9 @@ from stdnum.nl import postcode as nl_postcode
 from opstap.activities.models import Activity, ActivitySeries
 from opstap.clients.choices import LANGUAGE_CHOICES, ConsentPurpose, Household
 from opstap.clients.models import Client, ClientCoach, ClientDocument, normalise_for_search
+from opstap.coaching.models import ActionItem, CaseNote, CoachingSession, VolunteerProfile
 from opstap.core import crypto
+from opstap.core.access import activate
 from opstap.core.identifiers import (
     validate_enterprise_number,
     validate_national_number,
@@ -47,12 +50,23 @@ from opstap.privacy.models import (
     RetentionAction,
     RetentionRun,
 )
+from opstap.referrals.choices import Direction, Status
+from opstap.referrals.models import Referral, ReferralEvent
 
 N = 60
 SEED = 7
 # The privacy demo adds one lead whose file has expired (opstap/demo/privacy.py).
 EXPIRED_LEADS = 1
 LANGUAGE_CODES = {code for code, _ in LANGUAGE_CHOICES}
+
+
+@pytest.fixture
+def built_on(monkeypatch):
+    """The day the demo is built, fixed for the test: two builds a second apart around
+    midnight would otherwise date their sessions and referrals from different days."""
+    day = timezone.localdate()
+    monkeypatch.setattr(g, "build_day", lambda: day, raising=False)
+    return day
 
 
 @pytest.fixture
@@ -90,6 +104,8 @@ def wipe() -> None:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
     # What the privacy app recorded keeps its organisation (PROTECT); its rules stay.
     for model in (RetentionAction, RetentionRun, Erasure, ExportRequest, DataBreach):
+        model.objects.all().delete()
+    for model in (ReferralEvent, Referral, ActionItem, CaseNote, CoachingSession, VolunteerProfile):
         model.objects.all().delete()
     Activity.objects.all().delete()
     ActivitySeries.objects.all().delete()
@@ -298,27 +314,59 @@ def test_build_creates_organisations_staff_and_clients(demo_settings):
 
 
 @pytest.mark.django_db
-def test_same_seed_twice_gives_the_same_database(demo_settings):
-    def snapshot() -> list[tuple]:
-        return list(
-            # The expired demo lead has no external reference: the name breaks the tie.
-            Client.objects.order_by(
-                "organisation__slug", "external_reference", "first_name", "last_name"
-            ).values_list(
-                "first_name",
-                "last_name",
-                "birth_date",
-                "national_number_hash",
-                "postcode",
-                "income_monthly",
-            )
-        )
+def test_same_seed_twice_gives_the_same_database(demo_settings, built_on):
+    def snapshot() -> list[list[tuple]]:
+        client = ("client__organisation__slug", "client__external_reference")
+        return [
+            list(
+                # The expired demo lead has no external reference: the name breaks the tie.
+                Client.objects.order_by(
+                    "organisation__slug", "external_reference", "first_name", "last_name"
+                ).values_list(
+                    "first_name",
+                    "last_name",
+                    "birth_date",
+                    "national_number_hash",
+                    "postcode",
+                    "income_monthly",
+                )
+            ),
+            list(
+                CoachingSession.objects.order_by(*client, "on", "coach__email").values_list(
+                    *client, "coach__email", "on", "duration_minutes", "topics", "next_steps"
+                )
+            ),
+            list(
+                CaseNote.objects.order_by(*client, "text", "author__email").values_list(
+                    *client, "author__email", "text", "confidential", "created_at__date"
+                )
+            ),
+            list(
+                Referral.objects.order_by(*client, "sent_on", "status").values_list(
+                    *client,
+                    "direction",
+                    "partner__slug",
+                    "partner_name",
+                    "status",
+                    "sent_on",
+                    "answered_on",
+                    "completed_on",
+                    "outcome",
+                )
+            ),
+            list(
+                VolunteerProfile.objects.order_by("user__email").values_list(
+                    "user__email", "expertise", "languages", "max_clients"
+                )
+            ),
+        ]
 
     run("--clients", "30", "--seed", "11")
     first = snapshot()
     wipe()
     run("--clients", "30", "--seed", "11")
-    assert snapshot() == first and len(first) == 30 + EXPIRED_LEADS
+    assert snapshot() == first and len(first[0]) == 30 + EXPIRED_LEADS
+    assert all(first), "every table of the snapshot has rows"
 
 
 @pytest.mark.django_db
@@ -378,3 +426,68 @@ def test_routes_narrow_like_a_funnel_and_histories_are_legal(demo_settings):
     }
     assert reached["outreach"] >= reached["informed"] >= reached["guidance"] > 0
     assert Programme.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_every_organisation_has_notes_sessions_profiles_and_referrals(demo_settings, built_on):
+    """Every screen has something to show: case notes (one confidential), this month's
+    sessions of the volunteer, a profile for every volunteer and referrals in every status.
+    (The loans' close of business up to today: test_lending_demo.py.)"""
+    run("--clients", str(N), "--seed", str(SEED))
+    month = built_on.replace(day=1)
+    for spec in g.ORGANISATIONS:
+        organisation = Organisation.objects.get(slug=spec.slug)
+        notes = CaseNote.objects.filter(organisation=organisation)
+        confidential = notes.filter(confidential=True)
+        assert confidential.exists() and notes.filter(confidential=False).exists()
+        # A confidential note is read by its author and the admin, not by a colleague.
+        note = confidential.first()
+        admin = User.objects.get(email=spec.login(Role.ORG_ADMIN))
+        colleague = User.objects.get(email=spec.adviser_emails()[1])
+        assert note.author.email == spec.login(Role.ADVISER)
+        for user, sees in ((note.author, True), (admin, True), (colleague, False)):
+            activate(user, organisation)
+            assert CaseNote.objects.visible_to(user).filter(pk=note.pk).exists() is sees
+        assert all(n.created_at.date() <= built_on for n in notes)
+
+        # The volunteer's "my sessions and hours this month", and a profile for every one.
+        volunteers = User.objects.filter(
+            memberships__organisation=organisation,
+            memberships__role_grants__role=Role.VOLUNTEER,
+        )
+        assert volunteers.exists()
+        for volunteer in volunteers:
+            assert VolunteerProfile.objects.filter(
+                user=volunteer, organisation=organisation, active=True
+            ).exists()
+        volunteer = User.objects.get(email=spec.login(Role.VOLUNTEER))
+        mine = CoachingSession.objects.filter(coach=volunteer, organisation=organisation)
+        this_month = mine.in_month(built_on).totals()
+        assert this_month["sessions"] >= 2 and this_month["minutes"] > 0
+        assert mine.filter(on__lt=month).exists()
+        assigned = set(
+            ClientCoach.objects.filter(coach=volunteer).values_list("client_id", flat=True)
+        )
+        assert set(mine.values_list("client_id", flat=True)) <= assigned
+        sessions = CoachingSession.objects.filter(organisation=organisation)
+        assert sessions.exclude(coach=volunteer).exists()
+        assert not sessions.filter(on__gt=built_on).exists()
+
+        # Referrals in every status, outbound and inbound, one answered by a demo partner.
+        referrals = Referral.objects.filter(organisation=organisation)
+        assert set(referrals.values_list("status", flat=True)) == set(Status.values)
+        assert set(referrals.values_list("direction", flat=True)) == set(Direction.values)
+        assert referrals.filter(partner__isnull=False).exists()
+        assert ReferralEvent.objects.filter(
+            referral__organisation=organisation,
+            organisation__in=Organisation.objects.exclude(pk=organisation.pk),
+        ).exists()
+        assert not referrals.filter(sent_on__gt=built_on).exists()
+        for referral in referrals.filter(status=Status.COMPLETED):
+            assert referral.outcome and referral.sent_on <= referral.answered_on
+            assert referral.answered_on <= referral.completed_on <= built_on
+
+        # Action plans: one overdue action at least, for the dashboard's panel.
+        actions = ActionItem.objects.filter(organisation=organisation)
+        assert actions.overdue(on=built_on).exists()
+        assert actions.filter(status="done").exists()

@@ -23,7 +23,8 @@ from opstap.demo.generator import (
 class Command(BaseCommand):
     help = (
         "Load demo data: three organisations (Brussels, Ghent, a Dutch municipality), a login "
-        "for every role, and fictitious clients. The same seed always gives the same data."
+        "for every role, fictitious clients and their files. The same seed gives the same "
+        "data; coaching sessions, referrals and the loans' arrears are dated from today."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
