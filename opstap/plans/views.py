@@ -510,26 +510,36 @@ def comment_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             if is_partial(request):
-                return render(
-                    request,
-                    "plans/partials/comments.html",
-                    {
-                        "comments": _comments(version.plan, section),
-                        "comment_form": CommentForm(
-                            initial={"section": section}, auto_id="id_comment_%s"
-                        ),
-                        "version": version,
-                        "plan": version.plan,
-                        "back": back,
-                        "comment_saved": True,
-                    },
-                )
+                return _comments_panel(request, version, section, back, saved=True)
             messages.success(request, _("Your comment was added."))
             return HttpResponseRedirect(back)
+    if is_partial(request):
+        # The comment as typed, its message beside the field (htmx swaps only a 200).
+        return _comments_panel(request, version, section, back, form=form)
     messages.error(
         request, _("The comment was not added: %(errors)s") % {"errors": errors_as_sentence(form)}
     )
     return HttpResponseRedirect(back)
+
+
+def _comments_panel(
+    request: HttpRequest,
+    version: PlanVersion,
+    section: str,
+    back: str,
+    *,
+    form: CommentForm | None = None,
+    saved: bool = False,
+) -> HttpResponse:
+    context = {
+        "comments": _comments(version.plan, section),
+        "comment_form": form or CommentForm(initial={"section": section}, auto_id="id_comment_%s"),
+        "version": version,
+        "plan": version.plan,
+        "back": back,
+        "comment_saved": saved,
+    }
+    return render(request, "plans/partials/comments.html", context)
 
 
 def _safe_back(url: str | None, pk: int) -> bool:

@@ -474,6 +474,19 @@ def test_an_empty_comment_is_refused(world, login):
     assert not PlanComment.objects.exists()
 
 
+def test_a_refused_comment_comes_back_in_its_panel_beside_the_field(world, login):
+    """Issue 9: with htmx the panel is swapped in with the message at the text box."""
+    plan = new_plan(world)
+    http = login(world["adviser"])
+    url = reverse("plans:comment", args=[plan.pk, 1])
+    response = http.post(url, {"section": "idea", "text": " "}, **HTMX)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<html" not in page
+    assert 'id="id_comment_text_error"' in page and 'aria-invalid="true"' in page
+    assert not PlanComment.objects.exists()
+
+
 # --- the viability assessment --------------------------------------------------------------
 
 
