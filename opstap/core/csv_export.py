@@ -50,11 +50,6 @@ class Dialect:
 
 
 ENGLISH = Dialect()
-DEFAULT_DIALECTS: dict[str, dict[str, Any]] = {
-    "nl": {"delimiter": ";", "bom": True, "decimal": ","},
-    "fr": {"delimiter": ";", "bom": True, "decimal": ","},
-    "en": {"delimiter": ",", "bom": False, "decimal": "."},
-}
 
 
 def _language_code(language: str | None) -> str:
@@ -64,7 +59,7 @@ def _language_code(language: str | None) -> str:
 def dialect(language: str | None = None) -> Dialect:
     """The dialect for `language` (default: the active one); a language without an entry in
     OPSTAP_CSV_DIALECT gets that of the site's language (LANGUAGE_CODE), then English's."""
-    configured = getattr(settings, "OPSTAP_CSV_DIALECT", DEFAULT_DIALECTS)
+    configured = settings.OPSTAP_CSV_DIALECT
     for code in (
         _language_code(language or translation.get_language()),
         _language_code(settings.LANGUAGE_CODE),
@@ -142,11 +137,7 @@ def csv_response(
     *parts: Any,
 ) -> HttpResponse:
     """A CSV download of one table, named `base`-`parts`.csv (base already translated)."""
-    return text_response(csv_text(rows, header), base, *parts)
-
-
-def text_response(content: str, base: str, *parts: Any) -> HttpResponse:
-    """A download of CSV text made with `CsvWriter` (several tables, say)."""
-    response = HttpResponse(content.encode("utf-8"), content_type=CONTENT_TYPE)
+    content = csv_text(rows, header).encode("utf-8")
+    response = HttpResponse(content, content_type=CONTENT_TYPE)
     response["X-Content-Type-Options"] = "nosniff"
     return attachment(response, base, "csv", *parts)

@@ -565,24 +565,21 @@ def _review_export(request: HttpRequest, data: dict[str, Any], fmt: str) -> Http
         # CSV holds one table: the files opened, the heart of the review; in the reader's
         # dialect (";" and a byte-order mark for nl and fr), see docs/exports.md.
         _title, header, rows = sheets[0]
-        response = HttpResponse(
-            csv_export.csv_text(rows, header), content_type=csv_export.CONTENT_TYPE
-        )
-    else:
-        from openpyxl import Workbook
+        return csv_export.csv_response(rows, header, base, *parts)
+    from openpyxl import Workbook
 
-        workbook = Workbook(write_only=True)
-        for title, header, rows in sheets:
-            sheet = workbook.create_sheet(str(title)[:31])
-            sheet.append(safe_row(header))
-            for row in rows:
-                sheet.append(safe_row(row))
-        out = io.BytesIO()
-        workbook.save(out)
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+    workbook = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(str(title)[:31])
+        sheet.append(safe_row(header))
+        for row in rows:
+            sheet.append(safe_row(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     downloads.attachment(response, base, fmt, *parts)
     response["X-Content-Type-Options"] = "nosniff"
     return response
