@@ -3,10 +3,11 @@
 The access doors (`get_client_for_user`, `get_loan_for_user`, `get_plan_for_user`, …) call
 `log_read` with the client whose data they hand out; an export or a search by national number
 calls `log_reads` with the clients it shows. `FileAccessMiddleware` writes the rows once the
-page has been answered (2xx), naming the page by its URL name — so a new view that fetches its
-object through a door is logged without a line of its own, and a refused request (403/404) or
-a failed form leaves no row. Outside a request (commands, tasks) nothing is collected: those
-paths are audited by their services.
+page has been answered (2xx, or 422: a refused form shown again on its page), naming the page
+by its URL name — so a new view that fetches its object through a door is logged without a
+line of its own, and a refused request (403/404) or a failed form that only redirects leaves
+no row. Outside a request (commands, tasks) nothing is collected: those paths are audited by
+their services.
 """
 
 from __future__ import annotations
@@ -71,7 +72,10 @@ class FileAccessMiddleware:
         try:
             response = self.get_response(request)
             reads = _READS.get()
-            if reads and 200 <= response.status_code < 300 and request.user.is_authenticated:
+            # 422: a refused form shown again with the page around it shows the file as the
+            # page itself does (issue 9), so it is a read too.
+            shown = 200 <= response.status_code < 300 or response.status_code == 422
+            if reads and shown and request.user.is_authenticated:
                 self._write(request, reads)
         finally:
             _READS.reset(token)

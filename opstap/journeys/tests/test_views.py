@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from opstap.clients.tests.factories import ClientCoachFactory, ClientFactory
-from opstap.core.models import AuditEvent
+from opstap.core.models import AuditEvent, FileAccess
 from opstap.journeys import services
 from opstap.journeys.models import PhaseChange, Programme, Trajectory
 from opstap.journeys.tests.factories import ProgrammeFactory, builtin_route
@@ -292,3 +292,5 @@ def test_a_refused_move_shows_its_errors_beside_the_fields_and_keeps_what_was_ty
     assert ".;" not in page
     trajectory.refresh_from_db()
     assert trajectory.phase == "outreach"
+    # The page shown again shows the file: its read is logged like the page's own.
+    assert FileAccess.objects.filter(client=trajectory.client, user=world["adviser"]).exists()
